@@ -1,0 +1,200 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for synq's shell selftests.  Source it first:
+#
+#	. "$(dirname "$0")/lib.sh"
+#	check_foo() { ...; }		# a subtest: fails on any failing command
+#	ksft_run "foo works" check_foo
+#	ksft_exit
+#
+# A test prints nested TAP: one "ok N name" / "not ok N name" per subtest.
+# ksft_exit adds a last subtest (no kernel WARN/BUG logged during the test)
+# and exits KSFT_PASS, KSFT_FAIL, or KSFT_SKIP when every subtest skipped.
+
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_XFAIL=2
+KSFT_XPASS=3
+KSFT_SKIP=4
+
+SYNQ_SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+# The repo and the module: set by scripts/vm.sh, or found from here.
+SYNQ_TOP=${SYNQ_TOP:-$(cd "$SYNQ_SELFTESTS/.." && pwd -P)}
+SYNQ_KO=${SYNQ_KO:-$SYNQ_TOP/module/synq.ko}
+SYNQ_PROTO=253
+
+ksft_n=0
+ksft_npass=0
+ksft_nfail=0
+ksft_nskip=0
+
+echo "TAP version 13"
+
+# Diagnostics: TAP comments.
+log() { echo "# $*"; }
+fail() { echo "# FAIL: $*"; return 1; }
+
+# Leave this test (not just a subtest) as skipped.
+ksft_skip_all() {
+	log "SKIP: $*"
+	echo "1..0 # SKIP $*"
+	exit $KSFT_SKIP
+}
+
+# In a subtest: skip it.
+skip() {
+	echo "# SKIP: $*"
+	return $KSFT_SKIP
+}
+
+require_root() {
+	[ "$(id -u)" = 0 ] || ksft_skip_all "must be root"
+}
+
+# require_cmd CMD...: skip the whole test unless every CMD is installed.
+require_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 ||
+			ksft_skip_all "$c not installed"
+	done
+}
+
+# The synq module must be loaded; load $SYNQ_KO if it is not.
+require_synq() {
+	[ -d /sys/module/synq ] && return 0
+	if [ -r "$SYNQ_KO" ]; then
+		log "synq not loaded: insmod $SYNQ_KO"
+		insmod "$SYNQ_KO" || ksft_skip_all "cannot insmod $SYNQ_KO"
+	else
+		ksft_skip_all "synq not loaded and $SYNQ_KO missing"
+	fi
+}
+
+# ksft_run NAME FUNC [ARG...]: run one subtest in a subshell with set -e;
+# exit status 0 passes, KSFT_SKIP skips, anything else fails.
+ksft_run() {
+	local name=$1 rc had_e=0
+	shift
+	case $- in *e*) had_e=1 ;; esac
+	set +e
+	(set -e; "$@")
+	rc=$?
+	[ "$had_e" = 1 ] && set -e
+	ksft_n=$((ksft_n + 1))
+	case $rc in
+	0)
+		ksft_npass=$((ksft_npass + 1))
+		echo "ok $ksft_n $name" ;;
+	"$KSFT_SKIP")
+		ksft_nskip=$((ksft_nskip + 1))
+		echo "ok $ksft_n $name # SKIP" ;;
+	*)
+		ksft_nfail=$((ksft_nfail + 1))
+		echo "not ok $ksft_n $name # exit=$rc" ;;
+	esac
+	return 0
+}
+
+# --- kernel log -------------------------------------------------------------
+
+SYNQ_BAD_LOG_RE='WARNING:|BUG:|Oops|general protection fault|Kernel panic|kernel BUG|Call Trace:|UBSAN:|KASAN:|INFO: task .* blocked|refcount_t:|list_add corruption|list_del corruption'
+ksft_dmesg_mark="synq-selftest: $(basename "$0") start $$"
+if [ -w /dev/kmsg ]; then
+	echo "$ksft_dmesg_mark" > /dev/kmsg
+fi
+
+# Kernel log since this test started.
+dmesg_since_start() {
+	dmesg | sed -n "/$ksft_dmesg_mark/,\$p"
+}
+
+# Fails, printing them, if the kernel logged a WARN/BUG/Oops since the
+# test started.
+check_dmesg_clean() {
+	local bad
+	if ! dmesg >/dev/null 2>&1; then
+		skip "cannot read the kernel log"
+		return
+	fi
+	bad=$(dmesg_since_start | grep -E -A 30 "$SYNQ_BAD_LOG_RE" || true)
+	if [ -n "$bad" ]; then
+		echo "$bad" | sed 's/^/# /'
+		fail "the kernel logged a warning"
+	fi
+}
+
+# --- clean-up ---------------------------------------------------------------
+
+ksft_defer_cmds=()
+
+# defer CMD: run CMD (a string for eval) at exit, last deferred first.
+defer() {
+	ksft_defer_cmds+=("$*")
+}
+
+cleanup() {
+	local i
+	for ((i = ${#ksft_defer_cmds[@]} - 1; i >= 0; i--)); do
+		eval "${ksft_defer_cmds[i]}" >/dev/null 2>&1 || true
+	done
+	ksft_defer_cmds=()
+}
+trap cleanup EXIT
+
+# --- network namespaces -----------------------------------------------------
+
+# Unique to this test run, so that tests can run side by side.
+ksft_ns_suffix="$(basename "$0" .sh)-$$-$RANDOM"
+
+# setup_ns VAR...: create one fresh namespace per VAR (its name is stored
+# in VAR), loopback up; deleted at exit.
+setup_ns() {
+	local var ns
+	for var in "$@"; do
+		ns="synq-$var-$ksft_ns_suffix"
+		ip netns add "$ns" || return 1
+		defer ip netns del "$ns"
+		ip -n "$ns" link set lo up || return 1
+		printf -v "$var" '%s' "$ns"
+	done
+}
+
+# setup_veth NS1 ADDR1 NS2 ADDR2: join NS1 and NS2 by a veth pair (veth0
+# in each), addresses with prefix length, e.g. 10.0.1.1/24 10.0.1.2/24.
+setup_veth() {
+	local ns1=$1 addr1=$2 ns2=$3 addr2=$4
+	ip link add veth0 netns "$ns1" type veth peer name veth0 netns "$ns2" ||
+		return 1
+	ip -n "$ns1" addr add "$addr1" dev veth0 || return 1
+	ip -n "$ns2" addr add "$addr2" dev veth0 || return 1
+	ip -n "$ns1" link set veth0 up || return 1
+	ip -n "$ns2" link set veth0 up || return 1
+}
+
+# setup_pair: the usual two namespaces, $NS_CLI (10.0.1.1) and $NS_SRV
+# (10.0.1.2), joined by veth.  These addresses exist only inside them.
+CLI_IP=10.0.1.1
+SRV_IP=10.0.1.2
+setup_pair() {
+	setup_ns NS_CLI NS_SRV || return 1
+	setup_veth "$NS_CLI" "$CLI_IP/24" "$NS_SRV" "$SRV_IP/24"
+}
+
+# --- end ----------------------------------------------------------------------
+
+ksft_exit() {
+	local npass=$ksft_npass
+
+	ksft_run "no kernel WARN/BUG logged" check_dmesg_clean
+	echo "1..$ksft_n"
+	echo "# Totals: pass:$ksft_npass fail:$ksft_nfail xfail:0 xpass:0 skip:$ksft_nskip error:0"
+	cleanup
+	if [ "$ksft_nfail" -gt 0 ]; then
+		exit $KSFT_FAIL
+	elif [ "$npass" = 0 ] && [ "$ksft_nskip" -gt 0 ]; then
+		exit $KSFT_SKIP
+	fi
+	exit $KSFT_PASS
+}
