@@ -1,14 +1,59 @@
 # SPDX-License-Identifier: GPL-2.0
+#
+# synq: build the module against a kernel's headers, and drive the tests.
+#
+#   make                 build module/synq.ko (KDIR=... for another kernel)
+#   make selftests       build the selftests (needs scripts/setup.sh)
+#   make check [T=...]   set up, build, run the selftests in QEMU VMs
+#   make demo            set up, build, load synq in a VM and show it
+#   make lint            W=1 + sparse build and checkpatch --strict
+#   make install         modules_install + depmod (on a real test machine)
+#   make clean           remove build products (make distclean: and .cache)
+#   make setup           only the set-up (scripts/setup.sh)
+
 KVER ?= $(shell ls /lib/modules 2>/dev/null | grep -- '-amd64$$' | sort -V | tail -1)
 KDIR ?= /lib/modules/$(KVER)/build
 SYNQ_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+KSFT_DIR := $(CURDIR)/.cache/ksft/tools/testing/selftests
 
 all: module
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) SYNQ_VERSION=$(SYNQ_VERSION) modules
 
+selftests:
+	$(MAKE) -C selftests
+
+setup:
+	@scripts/setup.sh
+
+# The set-up may install the kernel headers, so build in a new make that
+# looks for them again.
+# Whatever fails, the last line of its output is the "N passed, N failed".
+check:
+	@scripts/setup.sh || { echo "check: set-up failed"; echo "0 passed, 1 failed"; exit 1; }
+	@$(MAKE) --no-print-directory -s module selftests >/dev/null || \
+		{ echo "check: build failed"; echo "0 passed, 1 failed"; exit 1; }
+	@scripts/check.sh $(T)
+
+demo:
+	@scripts/setup.sh
+	@$(MAKE) --no-print-directory -s module >/dev/null
+	@scripts/vm.sh scripts/demo.sh
+
+lint:
+	@scripts/setup.sh
+	@scripts/lint.sh
+
+install:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) SYNQ_VERSION=$(SYNQ_VERSION) modules_install
+	depmod -a $(KVER)
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	@if [ -e $(KSFT_DIR)/lib.mk ]; then $(MAKE) -C selftests clean; fi
 
-.PHONY: all module clean
+distclean: clean
+	rm -rf .cache
+
+.PHONY: all module selftests setup check demo lint install clean distclean

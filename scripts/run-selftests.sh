@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs INSIDE the test VM (scripts/check.sh starts it through scripts/vm.sh):
+# insmod module/synq.ko, run the kselftest suite (every test, or the ones
+# named), rmmod synq, and check that the kernel logged no WARN/BUG.
+# Prints TAP.  Exits non-zero when something failed.
+#
+# Usage: scripts/run-selftests.sh [TEST...]
+# Environment: SYNQ_KO (module to load), SYNQ_INSMOD_ARGS (its parameters).
+
+set -u
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+KO=${SYNQ_KO:-$TOP/module/synq.ko}
+BAD_LOG_RE='WARNING:|BUG:|Oops|general protection fault|Kernel panic|kernel BUG|Call Trace:|UBSAN:|KASAN:|INFO: task .* blocked|refcount_t:|list_add corruption|list_del corruption'
+mark="synq-check: start $$"
+
+cd "$TOP" || exit 1
+echo "$mark" > /dev/kmsg
+
+echo "# synq: kernel $(uname -r), module $KO"
+# shellcheck disable=SC2086 # SYNQ_INSMOD_ARGS is a list of parameters
+if ! insmod "$KO" ${SYNQ_INSMOD_ARGS:-}; then
+	echo "TAP version 13"
+	echo "1..1"
+	dmesg | tail -n 20 | sed 's/^/# /'
+	echo "not ok 1 vm: insmod $KO"
+	exit 1
+fi
+
+make -s --no-print-directory -C selftests run_tests T="$*"
+make_rc=$?
+
+# The VM's own checks, as a TAP document of their own.
+echo "TAP version 13"
+echo "1..3"
+failed=0
+if [ "$make_rc" = 0 ]; then
+	echo "ok 1 vm: make run_tests"
+else
+	echo "not ok 1 vm: make run_tests # exit=$make_rc"
+	failed=1
+fi
+if [ ! -d /sys/module/synq ]; then
+	echo "# synq was not loaded any more after the tests"
+	echo "not ok 2 vm: rmmod synq"
+	failed=1
+elif ! rmmod synq; then
+	lsmod | grep '^synq ' | sed 's/^/# /'
+	echo "not ok 2 vm: rmmod synq"
+	failed=1
+elif [ -e /sys/module/synq ] || grep -q '^synq ' /proc/modules; then
+	echo "# synq still in /sys/module or /proc/modules after rmmod"
+	echo "not ok 2 vm: rmmod synq"
+	failed=1
+else
+	echo "ok 2 vm: rmmod synq"
+fi
+bad=$(dmesg | sed -n "/$mark/,\$p" | grep -E -A 40 "$BAD_LOG_RE")
+if [ -n "$bad" ]; then
+	echo "$bad" | sed 's/^/# /'
+	echo "not ok 3 vm: no kernel WARN/BUG logged"
+	failed=1
+else
+	echo "ok 3 vm: no kernel WARN/BUG logged"
+fi
+exit "$failed"
