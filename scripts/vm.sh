@@ -7,8 +7,9 @@
 # Usage: scripts/vm.sh [COMMAND [ARG...]]      (default: uname -a)
 #
 # The VM sees this machine's whole file system read-only through 9p (so
-# every installed tool and this repo, at the same path, are there), with
-# tmpfs on /tmp, /run, /var/tmp, /var/log, /root and /var/lib/nginx.
+# every installed tool is there), with tmpfs on /tmp, /run, /var/tmp,
+# /var/log, /root and /var/lib/nginx, and this repo (read-only) at the same
+# path as here, even when that is below /tmp.
 # The command's output (stdout and stderr) is streamed here as it runs;
 # vm.sh exits with the command's exit status, or:
 #   124  the VM did not finish within SYNQ_VM_TIMEOUT seconds (QEMU killed)
@@ -116,6 +117,10 @@ done
 chmod 700 $R/root
 mkdir -p $R/run/synq $R/run/netns $R/run/lock
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 out $R/run/synq
+# The repo, at its own path: it may be below a tmpfs just mounted (/tmp).
+TOP=$(cat $R/run/synq/top)
+mkdir -p "$R$TOP"
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro repo "$R$TOP"
 hostname synq-vm
 ip link set lo up
 # Module autoload (veth, nft...) must use the real modprobe: see /sbin/modprobe.
@@ -206,6 +211,7 @@ mkdir "$TMP/out"
 chmod 777 "$TMP/out"
 : > "$TMP/out/output"
 echo "$TIMEOUT" > "$TMP/out/timeout"
+echo "$TOP" > "$TMP/out/top"
 
 [ $# -gt 0 ] || set -- uname -a
 {
@@ -241,6 +247,7 @@ qemu-system-x86_64 \
 	-kernel "$VMLINUZ" -initrd "$INITRD" -append "$APPEND" \
 	-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$TMP/out,mount_tag=out,security_model=none,multidevs=remap" \
+	-virtfs "local,path=$TOP,mount_tag=repo,security_model=none,readonly=on,multidevs=remap" \
 	</dev/null >"$TMP/qemu.out" 2>&1 &
 QPID=$!
 tail -n +1 -s 0.3 -f --pid="$QPID" "$TMP/out/output" &
