@@ -57,9 +57,8 @@ elif [ -e /sys/module/synq ] || grep -q '^synq ' /proc/modules; then
 else
 	echo "ok 2 vm: rmmod synq"
 fi
-bad=$(dmesg | sed -n "/$mark/,\$p" | grep -E -A 40 "$BAD_LOG_RE")
-if [ -n "$bad" ]; then
-	echo "$bad" | sed 's/^/# /'
+if dmesg | sed -n "/$mark/,\$p" | grep -q -E "$BAD_LOG_RE"; then
+	dmesg | sed -n "/$mark/,\$p" | grep -E -A 40 "$BAD_LOG_RE" | sed 's/^/# /'
 	echo "not ok 3 vm: no kernel WARN/BUG logged"
 	failed=1
 else

@@ -113,14 +113,12 @@ dmesg_since_start() {
 # Fails, printing them, if the kernel logged a WARN/BUG/Oops since the
 # test started.
 check_dmesg_clean() {
-	local bad
 	if ! dmesg >/dev/null 2>&1; then
 		skip "cannot read the kernel log"
 		return
 	fi
-	bad=$(dmesg_since_start | grep -E -A 30 "$SYNQ_BAD_LOG_RE" || true)
-	if [ -n "$bad" ]; then
-		echo "$bad" | sed 's/^/# /'
+	if dmesg_since_start | grep -q -E "$SYNQ_BAD_LOG_RE"; then
+		dmesg_since_start | grep -E -A 30 "$SYNQ_BAD_LOG_RE" | sed 's/^/# /'
 		fail "the kernel logged a warning"
 	fi
 }
