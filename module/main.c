@@ -6,19 +6,44 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/module.h>
 #include <linux/init.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
 
 #include "synq.h"
 
+static int proto = IPPROTO_SYNQ;
+module_param(proto, int, 0444);
+MODULE_PARM_DESC(proto, "IP protocol number of synq sockets (default 253, below 263, not a taken stream protocol)");
+
 static int __init synq_init(void)
 {
-	pr_info("loaded, version %s\n", SYNQ_VERSION);
+	int err;
+
+	err = synq_entry_cache_init();
+	if (err)
+		return err;
+	err = synq_netns_init();
+	if (err)
+		goto err_cache;
+	err = synq_socket_init(proto);
+	if (err)
+		goto err_netns;
+	pr_info("loaded, version %s, protocol %d\n", SYNQ_VERSION, proto);
 	return 0;
+
+err_netns:
+	synq_netns_exit();
+err_cache:
+	synq_entry_cache_exit();
+	return err;
 }
 
 static void __exit synq_exit(void)
 {
+	synq_socket_exit();
+	synq_netns_exit();
+	synq_entry_cache_exit();
 	pr_info("unloaded\n");
 }
 

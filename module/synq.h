@@ -1,7 +1,206 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * synq: shared declarations.
+ *
+ * A synq listener is a socket of our own protocol that owns a kernel TCP
+ * socket, the template: the template holds the port in TCP's bind table, is
+ * the parent children are cloned from, and carries the accept queue.  SYNs
+ * never reach TCP: synq's netfilter hook answers them from a per-listener
+ * hashed SYN table and builds the child only when the final ACK arrives.
+ */
 #ifndef _SYNQ_H
 #define _SYNQ_H
 
+#include <linux/list.h>
+#include <linux/list_nulls.h>
+#include <linux/rculist.h>
+#include <linux/rculist_nulls.h>
+#include <linux/siphash.h>
+#include <linux/spinlock.h>
+#include <linux/timer.h>
+#include <linux/netfilter.h>
+#include <net/inet_sock.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
 #include "uapi/synq.h"
+
+/* ---- per network namespace (netns.c, sysctl.c, stats.c) ---- */
+
+enum synq_mib_field {
+	SYNQ_MIB_SYNS,			/* SYNs taken by a listener */
+	SYNQ_MIB_SYNACKS,		/* SYN-ACKs sent (first copies) */
+	SYNQ_MIB_SYNACK_RETRANS,	/* SYN-ACKs retransmitted */
+	SYNQ_MIB_DUPSYNS,		/* SYNs for an existing entry */
+	SYNQ_MIB_EXPIRED,		/* entries dropped after the last retry */
+	SYNQ_MIB_RSTS,			/* entries removed by an RST */
+	SYNQ_MIB_CHILDREN,		/* handshakes completed into a child */
+	SYNQ_MIB_LISTENOVERFLOWS,	/* accept queue full */
+	SYNQ_MIB_LISTENDROPS,		/* SYNs or ACKs dropped for any reason */
+	SYNQ_MIB_REQQFULLDROP,		/* SYN table full, SYN dropped */
+	SYNQ_MIB_BADACKS,		/* ACKs matching an entry but invalid */
+	SYNQ_MIB_CSUMERRORS,		/* bad TCP checksum */
+	SYNQ_MIB_MALFORMED,		/* truncated or malformed segments */
+	SYNQ_MIB_TWREUSE,		/* SYNs that recycled a TIME_WAIT */
+	SYNQ_MIB_NOROUTE,		/* no route back to the client */
+	SYNQ_MIB_NOMEM,			/* allocation failures */
+	SYNQ_MIB_MAX
+};
+
+struct synq_mib {
+	u64 mibs[SYNQ_MIB_MAX];
+};
+
+#define SYNQ_LHASH_BITS		6
+
+struct synq_net {
+	struct net *net;
+	spinlock_t lock;		/* listeners and ports, writers */
+	struct hlist_head listeners[1 << SYNQ_LHASH_BITS];
+	unsigned long ports[BITS_TO_LONGS(65536)];
+	struct synq_mib __percpu *mib;
+	struct socket *sink;		/* closed TCP socket, see input.c */
+	struct ctl_table_header *sysctl_hdr;
+	siphash_key_t isn_key;
+	struct nf_hook_ops hook_ops;
+	int max_syn_backlog;
+	int synack_retries;
+};
+
+extern unsigned int synq_net_id;
+
+static inline struct synq_net *synq_pernet(const struct net *net)
+{
+	return net_generic(net, synq_net_id);
+}
+
+#define SYNQ_INC_STATS(sn, field) this_cpu_inc((sn)->mib->mibs[field])
+
+int synq_netns_init(void);
+void synq_netns_exit(void);
+int synq_sysctl_net_init(struct synq_net *sn);
+void synq_sysctl_net_exit(struct synq_net *sn);
+
+/* ---- the SYN table (syn_table.c) ---- */
+
+struct synq_tuple {
+	__be32 laddr;
+	__be32 raddr;
+	__be16 lport;
+	__be16 rport;
+};
+
+/*
+ * A pending SYN.  Kept at 64 bytes: no request_sock exists until the final
+ * ACK.  Entries come from a SLAB_TYPESAFE_BY_RCU cache, so a lockless reader
+ * must re-check the tuple of what it found.
+ */
+struct synq_entry {
+	struct hlist_nulls_node node;
+	struct synq_tuple t;
+	u32 irs;			/* client's ISN */
+	u32 iss;			/* our ISN */
+	u32 ts_recent;			/* client's last TSval */
+	u32 ts_off;			/* our TSval offset */
+	u32 expires;			/* jiffies of the next retransmit */
+	int iif;			/* interface the SYN came in on */
+	u16 mss;			/* client's MSS, clamped */
+	u8 num_retrans;
+	u8 snd_wscale : 4,
+	   tstamp_ok : 1,
+	   sack_ok : 1,
+	   wscale_ok : 1,
+	   ecn_ok : 1;
+	u8 acked : 1;			/* ACK came while the accept queue was full */
+	u8 tos;
+};
+
+struct synq_bucket {
+	spinlock_t lock;
+	struct hlist_nulls_head chain;
+};
+
+struct synq_sock;
+
+struct synq_table {
+	struct synq_sock *owner;
+	struct timer_list timer;
+	atomic_t qlen;
+	atomic_t qlen_young;
+	u32 hash_rnd;
+	u32 nr_table_entries;
+	u8 max_qlen_log;
+	bool dead;
+	u32 clock_hand;
+	struct synq_bucket buckets[];
+};
+
+int synq_entry_cache_init(void);
+void synq_entry_cache_exit(void);
+struct synq_entry *synq_entry_alloc(void);
+void synq_entry_free(struct synq_entry *e);
+
+struct synq_table *synq_table_alloc(struct synq_sock *owner, u32 backlog,
+				    u32 max_syn_backlog);
+void synq_table_destroy(struct synq_table *t);
+struct synq_bucket *synq_table_bucket(const struct synq_table *t,
+				      const struct synq_tuple *tuple);
+struct synq_entry *synq_bucket_find(struct synq_bucket *b,
+				    const struct synq_tuple *tuple);
+bool synq_table_is_full(const struct synq_table *t);
+int synq_table_insert_locked(struct synq_table *t, struct synq_bucket *b,
+			     struct synq_entry *e);
+void synq_table_unlink_locked(struct synq_table *t, struct synq_entry *e);
+
+/* ---- the listener socket (socket.c) ---- */
+
+struct synq_sock {
+	struct inet_sock inet;		/* first: inet_create() relies on it */
+	struct socket *tmpl;		/* kernel TCP socket: port, parent, queue */
+	struct hlist_node lnode;	/* in synq_net.listeners, RCU */
+	struct synq_table __rcu *table;	/* non-NULL while listening */
+	atomic64_t synack_retrans;
+	atomic64_t expired;
+	atomic64_t accepted;
+	atomic64_t overflows;
+	atomic64_t drops;
+};
+
+static inline struct synq_sock *synq_sk(const struct sock *sk)
+{
+	return (struct synq_sock *)sk;
+}
+
+static inline struct sock *synq_tmpl(const struct synq_sock *ss)
+{
+	return ss->tmpl->sk;
+}
+
+int synq_socket_init(int protocol);
+void synq_socket_exit(void);
+int synq_synack_retries(const struct synq_sock *ss);
+
+/* ---- listeners by port (netns.c) ---- */
+
+void synq_listener_publish(struct synq_net *sn, struct synq_sock *ss);
+void synq_listener_unpublish(struct synq_net *sn, struct synq_sock *ss);
+struct synq_sock *synq_listener_lookup(struct synq_net *sn, __be32 daddr,
+				       __be16 dport, int dif, int sdif);
+
+/* ---- packet path: input.c -> output.c -> child.c ---- */
+
+int synq_input_init(struct synq_net *sn);
+void synq_input_exit(struct synq_net *sn);
+
+struct rtable *synq_route(struct synq_sock *ss, const struct synq_entry *e,
+			  struct flowi4 *fl4);
+void synq_select_window(const struct sock *tmpl, const struct dst_entry *dst,
+			const struct synq_entry *e, u32 *rcv_wnd,
+			u32 *window_clamp, u8 *rcv_wscale);
+int synq_send_synack(struct synq_sock *ss, const struct synq_entry *e);
+u32 synq_isn(const struct synq_net *sn, const struct synq_tuple *t);
+
+struct sock *synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
+			       const struct synq_entry *e);
 
 #endif /* _SYNQ_H */

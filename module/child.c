@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * synq: the final ACK becomes a kernel TCP child.
+ *
+ * Only now does a request_sock exist, and only for the length of the call:
+ * it is filled from the entry as tcp_conn_request() would have filled it,
+ * and tcp_get_cookie_sock() (the syncookie path of TCP itself) clones the
+ * template into a child in TCP_SYN_RECV, hashes it in ehash and puts it on
+ * the template's accept queue.  The ACK then goes on to tcp_v4_rcv(), which
+ * finds the child and moves it to ESTABLISHED, data and all.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/security.h>
+#include <net/inet_connection_sock.h>
+#include <net/request_sock.h>
+#include <net/route.h>
+#include <net/tcp.h>
+
+#include "synq.h"
+
+/*
+ * TCP clones the child through the request's af_specific only for its MD5
+ * key lookup; the kernel's own ops are not exported, so this one does just
+ * that, against the template's keys.
+ */
+static const struct tcp_request_sock_ops synq_request_ops = {
+	.mss_clamp	= TCP_MSS_DEFAULT,
+#ifdef CONFIG_TCP_MD5SIG
+	.req_md5_lookup	= tcp_v4_md5_lookup,
+#endif
+};
+
+/* inet_reqsk_alloc() does not zero the request: do it, keeping its links. */
+static struct request_sock *synq_reqsk_alloc(struct sock *tmpl)
+{
+	const struct request_sock_ops *ops = tcp_prot.rsk_prot;
+	struct request_sock *req;
+	struct sock *listener;
+
+	req = inet_reqsk_alloc(ops, tmpl, true);
+	if (!req)
+		return NULL;
+	listener = req->rsk_listener;
+	memset(req, 0, ops->obj_size);
+	req->rsk_ops = ops;
+	req->rsk_listener = listener;
+	req_to_sk(req)->sk_prot = tmpl->sk_prot;
+	sk_node_init(&req_to_sk(req)->sk_node);
+	sk_tx_queue_clear(req_to_sk(req));
+	inet_rsk(req)->ireq_state = TCP_NEW_SYN_RECV;
+	write_pnet(&inet_rsk(req)->ireq_net, sock_net(tmpl));
+	inet_rsk(req)->ireq_family = AF_INET;
+	req->timeout = TCP_TIMEOUT_INIT;
+	return req;
+}
+
+static int synq_reqsk_fill(struct synq_sock *ss, struct request_sock *req,
+			   struct sk_buff *skb, const struct synq_entry *e)
+{
+	struct inet_request_sock *ireq = inet_rsk(req);
+	struct tcp_request_sock *treq = tcp_rsk(req);
+	struct sock *tmpl = synq_tmpl(ss);
+	u32 rcv_wnd, clamp;
+	struct flowi4 fl4;
+	struct rtable *rt;
+	u8 rcv_wscale;
+
+	sk_rcv_saddr_set(req_to_sk(req), e->t.laddr);
+	sk_daddr_set(req_to_sk(req), e->t.raddr);
+	ireq->ir_num = ntohs(e->t.lport);
+	ireq->ir_rmt_port = e->t.rport;
+	ireq->ir_iif = e->iif;
+	ireq->ir_mark = inet_request_mark(tmpl, skb);
+	ireq->no_srccheck = inet_sk(tmpl)->transparent;
+	ireq->tstamp_ok = e->tstamp_ok;
+	ireq->sack_ok = e->sack_ok;
+	ireq->wscale_ok = e->wscale_ok;
+	ireq->snd_wscale = e->snd_wscale;
+	ireq->ecn_ok = e->ecn_ok;
+
+	req->mss = e->mss;
+	req->ts_recent = e->ts_recent;
+	req->num_retrans = e->num_retrans;
+	req->num_timeout = min_t(u8, e->num_retrans, 127);
+
+	treq->af_specific = &synq_request_ops;
+	treq->rcv_isn = e->irs;
+	treq->rcv_nxt = e->irs + 1;
+	treq->snt_isn = e->iss;
+	treq->ts_off = e->ts_off;
+	treq->txhash = net_tx_rndhash();
+	treq->syn_tos = e->tos;
+
+	rt = synq_route(ss, e, &fl4);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	synq_select_window(tmpl, &rt->dst, e, &rcv_wnd, &clamp, &rcv_wscale);
+	ip_rt_put(rt);
+	req->rsk_rcv_wnd = rcv_wnd;
+	req->rsk_window_clamp = clamp;
+	ireq->rcv_wscale = rcv_wscale;
+
+	return security_inet_conn_request(tmpl, skb, req);
+}
+
+/*
+ * Returns the child, bh-locked with the caller's reference, already on the
+ * accept queue; NULL when TCP refused it (accept queue full, no memory, the
+ * listener closing, or the 4-tuple already in ehash).
+ */
+struct sock *synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
+			       const struct synq_entry *e)
+{
+	struct sock *tmpl = synq_tmpl(ss);
+	struct request_sock *req;
+
+	req = synq_reqsk_alloc(tmpl);
+	if (!req)
+		return NULL;
+	if (synq_reqsk_fill(ss, req, skb, e)) {
+		__reqsk_free(req);
+		return NULL;
+	}
+	return tcp_get_cookie_sock(tmpl, skb, req, NULL, e->ts_off);
+}

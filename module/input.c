@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * synq: where segments come in.
+ *
+ * A netfilter hook at LOCAL_IN sees every IPv4 segment for this host.  Those
+ * for other ports leave after one bit test; segments of established
+ * connections are left to TCP.  For a listener's port: a SYN goes into the
+ * SYN table and is answered with a SYN-ACK (output.c), an in-window RST
+ * removes its entry, and the final ACK becomes a child (child.c) and then
+ * continues to tcp_v4_rcv().  Anything synq does not claim goes on to TCP,
+ * which answers it exactly as it would with no listener: that is Linux's own
+ * answer for a bad ACK to a listener too (an RST).
+ *
+ * At LOCAL_IN skb->data is the IP header, the TCP checksum is unchecked and
+ * TCP_SKB_CB is not filled: the header is read here, the checksum verified
+ * before acting, and skb->cb is left alone.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <net/inet_hashtables.h>
+#include <net/inet_timewait_sock.h>
+#include <net/ip.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/route.h>
+#include <net/tcp.h>
+
+#include "synq.h"
+
+/*
+ * After raw/filter/nat tables (firewall rules see SYNs first) and before
+ * conntrack's confirm at NF_IP_PRI_CONNTRACK_CONFIRM.
+ */
+#define SYNQ_HOOK_PRIORITY	(NF_IP_PRI_FILTER + 1)
+
+struct synq_seg {
+	struct synq_sock *ss;
+	struct synq_net *sn;
+	const struct tcphdr *th;
+	struct synq_tuple t;
+	u32 seq;
+	u32 ack_seq;
+	u32 tw_isn;		/* ISN chosen when a SYN recycles a TIME_WAIT */
+};
+
+struct synq_opts {
+	u16 mss;
+	u8 wscale;
+	bool wscale_ok;
+	bool sack_ok;
+	bool saw_tstamp;
+	u32 tsval;
+};
+
+/*
+ * TCP options of a SYN or ACK (tcp_parse_options() would write TCP_SKB_CB,
+ * which at LOCAL_IN is still the IP layer's).  Malformed options end the
+ * parse as they do in TCP; what the netns has turned off is ignored.
+ */
+static void synq_parse_options(const struct net *net, const struct tcphdr *th,
+			       struct synq_opts *o)
+{
+	const u8 *ptr = (const u8 *)(th + 1);
+	int length = th->doff * 4 - sizeof(*th);
+
+	memset(o, 0, sizeof(*o));
+	while (length > 0) {
+		int opcode = *ptr++;
+		int opsize;
+
+		if (opcode == TCPOPT_EOL)
+			return;
+		if (opcode == TCPOPT_NOP) {
+			length--;
+			continue;
+		}
+		if (length < 2)
+			return;
+		opsize = *ptr++;
+		if (opsize < 2 || opsize > length)
+			return;
+		switch (opcode) {
+		case TCPOPT_MSS:
+			if (opsize == TCPOLEN_MSS && th->syn)
+				o->mss = get_unaligned_be16(ptr);
+			break;
+		case TCPOPT_WINDOW:
+			if (opsize == TCPOLEN_WINDOW && th->syn &&
+			    READ_ONCE(net->ipv4.sysctl_tcp_window_scaling)) {
+				o->wscale_ok = true;
+				o->wscale = min_t(u8, *ptr, TCP_MAX_WSCALE);
+			}
+			break;
+		case TCPOPT_SACK_PERM:
+			if (opsize == TCPOLEN_SACK_PERM && th->syn &&
+			    READ_ONCE(net->ipv4.sysctl_tcp_sack))
+				o->sack_ok = true;
+			break;
+		case TCPOPT_TIMESTAMP:
+			if (opsize == TCPOLEN_TIMESTAMP &&
+			    READ_ONCE(net->ipv4.sysctl_tcp_timestamps)) {
+				o->saw_tstamp = true;
+				o->tsval = get_unaligned_be32(ptr);
+			}
+			break;
+		}
+		ptr += opsize - 2;
+		length -= opsize;
+	}
+}
+
+/*
+ * A SYN hides the segment from TCP after synq has answered it.  Normally it
+ * is simply consumed; but a SYN carrying an unconfirmed conntrack entry must
+ * first pass the confirm hook, or the connection's entry is lost and the
+ * firewall calls the handshake invalid.  Such a SYN goes on with the closed
+ * sink socket attached (as early demux attaches a socket), and TCP drops it
+ * silently as it drops every segment for a closed socket.
+ */
+static unsigned int synq_consume(struct synq_net *sn, struct sk_buff *skb)
+{
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
+
+	if (ct && !nf_ct_is_confirmed(ct)) {
+		struct sock *sink = sn->sink->sk;
+
+		skb_orphan(skb);
+		sock_hold(sink);
+		skb->sk = sink;
+		skb->destructor = sock_pfree;
+		return NF_ACCEPT;
+	}
+	consume_skb(skb);
+	return NF_STOLEN;
+}
+
+static unsigned int synq_drop(struct synq_seg *s, struct sk_buff *skb,
+			      enum synq_mib_field why)
+{
+	SYNQ_INC_STATS(s->sn, why);
+	SYNQ_INC_STATS(s->sn, SYNQ_MIB_LISTENDROPS);
+	atomic64_inc(&s->ss->drops);
+	return synq_consume(s->sn, skb);
+}
+
+static void synq_entry_init(struct synq_seg *s, struct sk_buff *skb,
+			    struct synq_entry *e)
+{
+	struct sock *tmpl = synq_tmpl(s->ss);
+	struct net *net = sock_net(tmpl);
+	const struct tcphdr *th = s->th;
+	u16 user_mss = READ_ONCE(tcp_sk(tmpl)->rx_opt.user_mss);
+	struct synq_opts o;
+	bool ect;
+
+	synq_parse_options(net, th, &o);
+	e->t = s->t;
+	e->irs = s->seq;
+	e->iss = s->tw_isn ? s->tw_isn : synq_isn(s->sn, &s->t);
+	e->mss = o.mss ? o.mss : TCP_MSS_DEFAULT;
+	if (user_mss && user_mss < e->mss)
+		e->mss = user_mss;
+	e->tstamp_ok = o.saw_tstamp;
+	e->ts_recent = o.saw_tstamp ? o.tsval : 0;
+	e->ts_off = o.saw_tstamp ? get_random_u32() : 0;
+	e->sack_ok = o.sack_ok;
+	e->wscale_ok = o.wscale_ok;
+	e->snd_wscale = o.wscale;
+	e->tos = ip_hdr(skb)->tos;
+	e->iif = inet_request_bound_dev_if(tmpl, skb);
+	e->expires = jiffies + TCP_TIMEOUT_INIT;
+	/* RFC 3168 6.1.1, as tcp_ecn_create_request(). */
+	ect = !INET_ECN_is_not_ect(e->tos);
+	e->ecn_ok = th->ece && th->cwr && (!ect || th->res1) &&
+		    READ_ONCE(net->ipv4.sysctl_tcp_ecn);
+}
+
+static unsigned int synq_rcv_syn(struct synq_seg *s, struct sk_buff *skb)
+{
+	struct synq_table *t = rcu_dereference(s->ss->table);
+	struct sock *tmpl = synq_tmpl(s->ss);
+	struct synq_bucket *b;
+	struct synq_entry *e;
+
+	if (!t)
+		return NF_ACCEPT;
+	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
+		return synq_drop(s, skb, SYNQ_MIB_MALFORMED);
+	SYNQ_INC_STATS(s->sn, SYNQ_MIB_SYNS);
+
+	b = synq_table_bucket(t, &s->t);
+	spin_lock(&b->lock);
+	e = synq_bucket_find(b, &s->t);
+	if (e) {
+		/* A retransmitted SYN: same entry, same ISN. */
+		synq_send_synack(s->ss, e);
+		spin_unlock(&b->lock);
+		SYNQ_INC_STATS(s->sn, SYNQ_MIB_DUPSYNS);
+		return synq_consume(s->sn, skb);
+	}
+	spin_unlock(&b->lock);
+
+	if (sk_acceptq_is_full(tmpl)) {
+		atomic64_inc(&s->ss->overflows);
+		return synq_drop(s, skb, SYNQ_MIB_LISTENOVERFLOWS);
+	}
+	if (synq_table_is_full(t))
+		return synq_drop(s, skb, SYNQ_MIB_REQQFULLDROP);
+
+	e = synq_entry_alloc();
+	if (!e)
+		return synq_drop(s, skb, SYNQ_MIB_NOMEM);
+	synq_entry_init(s, skb, e);
+
+	spin_lock(&b->lock);
+	if (synq_bucket_find(b, &s->t) ||
+	    synq_table_insert_locked(t, b, e)) {
+		/* Lost a race with a twin SYN, or the table filled up. */
+		spin_unlock(&b->lock);
+		synq_entry_free(e);
+		return synq_drop(s, skb, SYNQ_MIB_REQQFULLDROP);
+	}
+	synq_send_synack(s->ss, e);
+	spin_unlock(&b->lock);
+	SYNQ_INC_STATS(s->sn, SYNQ_MIB_SYNACKS);
+	return synq_consume(s->sn, skb);
+}
+
+/* RFC 5961 3.2 is TCP's business; a pending SYN only needs the RST in window. */
+static unsigned int synq_rcv_rst(struct synq_seg *s, struct sk_buff *skb)
+{
+	struct synq_table *t = rcu_dereference(s->ss->table);
+	struct synq_bucket *b;
+	struct synq_entry *e;
+
+	if (!t)
+		return NF_ACCEPT;
+	b = synq_table_bucket(t, &s->t);
+	if (!synq_bucket_find(b, &s->t))
+		return NF_ACCEPT;
+
+	spin_lock(&b->lock);
+	e = synq_bucket_find(b, &s->t);
+	if (!e || s->seq - (e->irs + 1) >= max_t(u32, tcp_full_space(synq_tmpl(s->ss)), 1)) {
+		spin_unlock(&b->lock);
+		return NF_ACCEPT;
+	}
+	synq_table_unlink_locked(t, e);
+	spin_unlock(&b->lock);
+	synq_entry_free(e);
+	SYNQ_INC_STATS(s->sn, SYNQ_MIB_RSTS);
+	return synq_consume(s->sn, skb);
+}
+
+static void synq_update_ts_recent(struct synq_seg *s, struct synq_entry *e)
+{
+	struct synq_opts o;
+
+	if (!e->tstamp_ok)
+		return;
+	synq_parse_options(s->sn->net, s->th, &o);
+	if (o.saw_tstamp && (s32)(o.tsval - e->ts_recent) > 0)
+		e->ts_recent = o.tsval;
+}
+
+/* The child is on the accept queue: wake acceptors, let TCP take the ACK. */
+static unsigned int synq_child_ready(struct synq_seg *s, struct sock *child)
+{
+	struct sock *tmpl = synq_tmpl(s->ss);
+
+	SYNQ_INC_STATS(s->sn, SYNQ_MIB_CHILDREN);
+	READ_ONCE(tmpl->sk_data_ready)(tmpl);
+	bh_unlock_sock(child);
+	sock_put(child);
+	return NF_ACCEPT;
+}
+
+static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
+{
+	struct synq_table *t = rcu_dereference(s->ss->table);
+	struct sock *tmpl = synq_tmpl(s->ss);
+	struct synq_bucket *b;
+	struct synq_entry *e;
+	struct sock *child;
+
+	if (!t)
+		return NF_ACCEPT;
+	b = synq_table_bucket(t, &s->t);
+	if (!synq_bucket_find(b, &s->t))
+		return NF_ACCEPT;
+
+	spin_lock(&b->lock);
+	e = synq_bucket_find(b, &s->t);
+	if (!e) {
+		spin_unlock(&b->lock);
+		return NF_ACCEPT;
+	}
+	if (s->ack_seq != e->iss + 1 || s->seq != e->irs + 1) {
+		/* TCP answers it with an RST, as Linux's listener does. */
+		spin_unlock(&b->lock);
+		SYNQ_INC_STATS(s->sn, SYNQ_MIB_BADACKS);
+		return NF_ACCEPT;
+	}
+	synq_update_ts_recent(s, e);
+	if (sk_acceptq_is_full(tmpl)) {
+		/* Keep the entry: the client's next ACK may find room. */
+		e->acked = 1;
+		spin_unlock(&b->lock);
+		atomic64_inc(&s->ss->overflows);
+		return synq_drop(s, skb, SYNQ_MIB_LISTENOVERFLOWS);
+	}
+	synq_table_unlink_locked(t, e);
+	spin_unlock(&b->lock);
+
+	child = synq_child_create(s->ss, skb, e);
+	if (child) {
+		synq_entry_free(e);
+		return synq_child_ready(s, child);
+	}
+
+	/* Refused (the queue filled meanwhile, or no memory): retry later. */
+	e->acked = 1;
+	spin_lock(&b->lock);
+	if (synq_bucket_find(b, &s->t) || synq_table_insert_locked(t, b, e)) {
+		spin_unlock(&b->lock);
+		synq_entry_free(e);
+	} else {
+		spin_unlock(&b->lock);
+	}
+	return synq_drop(s, skb, SYNQ_MIB_LISTENOVERFLOWS);
+}
+
+/*
+ * A SYN for the 4-tuple of a TIME_WAIT socket starts a new connection at
+ * once when it is clearly new (tcp_timewait_state_process()): then the
+ * TIME_WAIT is killed and the new ISN follows the old sequence space.
+ * Returns that ISN, or 0 to leave the SYN to TCP.
+ */
+static u32 synq_tw_recycle(struct synq_seg *s, struct sock *sk)
+{
+	struct tcp_timewait_sock *tcptw = tcp_twsk(sk);
+	struct synq_opts o;
+	u32 isn;
+
+	synq_parse_options(s->sn->net, s->th, &o);
+	if (tcptw->tw_ts_recent_stamp && o.saw_tstamp &&
+	    (s32)(tcptw->tw_ts_recent - o.tsval) > 0)
+		return 0;	/* PAWS */
+	if (!after(s->seq, tcptw->tw_rcv_nxt) &&
+	    !(o.saw_tstamp && tcptw->tw_ts_recent_stamp &&
+	      (s32)(tcptw->tw_ts_recent - o.tsval) < 0))
+		return 0;
+	isn = tcptw->tw_snd_nxt + 65535 + 2;
+	return isn ? isn : 1;
+}
+
+/*
+ * Leave segments of existing connections to TCP.  Returns true when TCP
+ * should have the segment; a SYN that recycles a TIME_WAIT sets s->tw_isn.
+ */
+static bool synq_established(struct synq_seg *s, struct sk_buff *skb,
+			     const struct nf_hook_state *state)
+{
+	struct net *net = state->net;
+	struct sock *sk = skb->sk;
+
+	if (sk) {
+		if (sk_fullsock(sk) || sk->sk_state != TCP_TIME_WAIT)
+			return true;
+		refcount_inc(&sk->sk_refcnt);
+	} else {
+		sk = __inet_lookup_established(net,
+					       net->ipv4.tcp_death_row.hashinfo,
+					       s->t.raddr, s->t.rport,
+					       s->t.laddr, ntohs(s->t.lport),
+					       inet_iif(skb), inet_sdif(skb));
+		if (!sk)
+			return false;
+	}
+	if (sk->sk_state == TCP_TIME_WAIT && s->th->syn && !s->th->ack &&
+	    !s->th->rst && !s->th->fin)
+		s->tw_isn = synq_tw_recycle(s, sk);
+	if (!s->tw_isn) {
+		sock_gen_put(sk);
+		return true;
+	}
+	skb_orphan(skb);
+	inet_twsk_deschedule_put(inet_twsk(sk));
+	SYNQ_INC_STATS(s->sn, SYNQ_MIB_TWREUSE);
+	return false;
+}
+
+/* Pull and check the TCP header; false for what TCP itself should judge. */
+static bool synq_pull(struct synq_seg *s, struct sk_buff *skb,
+		      unsigned int thoff)
+{
+	const struct tcphdr *th;
+
+	if (!pskb_may_pull(skb, thoff + sizeof(*th)))
+		return false;
+	th = (const struct tcphdr *)(skb->data + thoff);
+	if (th->doff < sizeof(*th) / 4 ||
+	    !pskb_may_pull(skb, thoff + th->doff * 4))
+		return false;
+	if (nf_checksum(skb, NF_INET_LOCAL_IN, thoff, IPPROTO_TCP, AF_INET)) {
+		SYNQ_INC_STATS(s->sn, SYNQ_MIB_CSUMERRORS);
+		return false;
+	}
+	th = (const struct tcphdr *)(skb->data + thoff);
+	s->th = th;
+	s->t.laddr = ip_hdr(skb)->daddr;
+	s->t.raddr = ip_hdr(skb)->saddr;
+	s->t.lport = th->dest;
+	s->t.rport = th->source;
+	s->seq = ntohl(th->seq);
+	s->ack_seq = ntohl(th->ack_seq);
+	return true;
+}
+
+static unsigned int synq_rcv(struct synq_net *sn, struct sk_buff *skb,
+			     unsigned int thoff, const struct tcphdr *hdr,
+			     const struct nf_hook_state *state)
+{
+	struct synq_seg s = { .sn = sn };
+	const struct tcphdr *th;
+
+	if (skb->pkt_type != PACKET_HOST)
+		return NF_ACCEPT;
+	if (skb->sk && sk_fullsock(skb->sk))
+		return NF_ACCEPT;	/* early demux found the connection */
+	s.ss = synq_listener_lookup(sn, ip_hdr(skb)->daddr, hdr->dest,
+				    inet_iif(skb), inet_sdif(skb));
+	if (!s.ss)
+		return NF_ACCEPT;
+	if (!synq_pull(&s, skb, thoff)) {
+		SYNQ_INC_STATS(sn, SYNQ_MIB_MALFORMED);
+		return NF_ACCEPT;
+	}
+	if (synq_established(&s, skb, state))
+		return NF_ACCEPT;
+
+	th = s.th;
+	if (th->rst)
+		return synq_rcv_rst(&s, skb);
+	if (th->syn) {
+		if (th->ack)
+			return NF_ACCEPT;
+		if (th->fin)
+			return synq_drop(&s, skb, SYNQ_MIB_MALFORMED);
+		return synq_rcv_syn(&s, skb);
+	}
+	if (th->ack)
+		return synq_rcv_ack(&s, skb);
+	return NF_ACCEPT;
+}
+
+static unsigned int synq_hook(void *priv, struct sk_buff *skb,
+			      const struct nf_hook_state *state)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct synq_net *sn = priv;
+	struct tcphdr _th;
+	const struct tcphdr *th;
+	unsigned int thoff;
+
+	if (iph->protocol != IPPROTO_TCP)
+		return NF_ACCEPT;
+	thoff = iph->ihl * 4;
+	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
+	if (!th || !test_bit(ntohs(th->dest), sn->ports))
+		return NF_ACCEPT;
+	return synq_rcv(sn, skb, thoff, th, state);
+}
+
+static const struct nf_hook_ops synq_hook_template = {
+	.hook		= synq_hook,
+	.pf		= NFPROTO_IPV4,
+	.hooknum	= NF_INET_LOCAL_IN,
+	.priority	= SYNQ_HOOK_PRIORITY,
+};
+
+int synq_input_init(struct synq_net *sn)
+{
+	sn->hook_ops = synq_hook_template;
+	sn->hook_ops.priv = sn;
+	return nf_register_net_hook(sn->net, &sn->hook_ops);
+}
+
+void synq_input_exit(struct synq_net *sn)
+{
+	nf_unregister_net_hook(sn->net, &sn->hook_ops);
+}

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * synq: per network namespace state and the listener lookup.
+ *
+ * Each namespace has its own listeners, port bitmap, counters, sysctls,
+ * netfilter hook and ISN secret.  The bitmap answers "is this a synq port?"
+ * with one bit test, so segments for other ports cost next to nothing.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hash.h>
+#include <net/netns/generic.h>
+#include <net/tcp.h>
+
+#include "synq.h"
+
+unsigned int synq_net_id __read_mostly;
+
+static struct hlist_head *synq_lhash(struct synq_net *sn, u16 port)
+{
+	return &sn->listeners[hash_32(port, SYNQ_LHASH_BITS)];
+}
+
+static u16 synq_port(const struct synq_sock *ss)
+{
+	return inet_sk(synq_tmpl(ss))->inet_num;
+}
+
+void synq_listener_publish(struct synq_net *sn, struct synq_sock *ss)
+{
+	u16 port = synq_port(ss);
+
+	spin_lock_bh(&sn->lock);
+	hlist_add_head_rcu(&ss->lnode, synq_lhash(sn, port));
+	set_bit(port, sn->ports);
+	spin_unlock_bh(&sn->lock);
+}
+
+/* The caller waits for an RCU grace period before freeing what @ss owns. */
+void synq_listener_unpublish(struct synq_net *sn, struct synq_sock *ss)
+{
+	u16 port = synq_port(ss);
+	struct synq_sock *other;
+	bool busy = false;
+
+	spin_lock_bh(&sn->lock);
+	hlist_del_init_rcu(&ss->lnode);
+	hlist_for_each_entry(other, synq_lhash(sn, port), lnode)
+		busy |= synq_port(other) == port;
+	if (!busy)
+		clear_bit(port, sn->ports);
+	spin_unlock_bh(&sn->lock);
+}
+
+/*
+ * The listener for a segment to daddr:dport, under RCU.  As TCP's
+ * compute_score(): a listener bound to a device only takes its device's
+ * segments, and one bound to the address wins over a wildcard one.
+ */
+struct synq_sock *synq_listener_lookup(struct synq_net *sn, __be32 daddr,
+				       __be16 dport, int dif, int sdif)
+{
+	u16 port = ntohs(dport);
+	struct synq_sock *ss, *best = NULL;
+
+	if (!test_bit(port, sn->ports))
+		return NULL;
+
+	hlist_for_each_entry_rcu(ss, synq_lhash(sn, port), lnode) {
+		const struct sock *tmpl = synq_tmpl(ss);
+		__be32 bound = tmpl->sk_rcv_saddr;
+		int bound_dev = READ_ONCE(tmpl->sk_bound_dev_if);
+
+		if (inet_sk(tmpl)->inet_num != port)
+			continue;
+		if (bound_dev && bound_dev != dif && bound_dev != sdif)
+			continue;
+		if (bound == daddr)
+			return ss;
+		if (bound == htonl(INADDR_ANY) && !best)
+			best = ss;
+	}
+	return best;
+}
+
+/*
+ * A closed, unbound TCP socket.  A SYN that synq answered but that still has
+ * an unconfirmed conntrack entry is handed to TCP with this socket attached:
+ * it passes the conntrack confirm hook and TCP then drops it silently, as it
+ * drops every segment for a closed socket.
+ */
+static int synq_sink_create(struct synq_net *sn)
+{
+	return sock_create_kern(sn->net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
+				&sn->sink);
+}
+
+static int __net_init synq_net_init(struct net *net)
+{
+	struct synq_net *sn = synq_pernet(net);
+	int i, err;
+
+	sn->net = net;
+	spin_lock_init(&sn->lock);
+	for (i = 0; i < ARRAY_SIZE(sn->listeners); i++)
+		INIT_HLIST_HEAD(&sn->listeners[i]);
+	bitmap_zero(sn->ports, 65536);
+	get_random_bytes(&sn->isn_key, sizeof(sn->isn_key));
+	sn->max_syn_backlog = READ_ONCE(net->ipv4.sysctl_max_syn_backlog);
+	sn->synack_retries = TCP_SYNACK_RETRIES;
+
+	sn->mib = alloc_percpu(struct synq_mib);
+	if (!sn->mib)
+		return -ENOMEM;
+	err = synq_sink_create(sn);
+	if (err)
+		goto err_mib;
+	err = synq_sysctl_net_init(sn);
+	if (err)
+		goto err_sink;
+	err = synq_input_init(sn);
+	if (err)
+		goto err_sysctl;
+	return 0;
+
+err_sysctl:
+	synq_sysctl_net_exit(sn);
+err_sink:
+	sock_release(sn->sink);
+err_mib:
+	free_percpu(sn->mib);
+	return err;
+}
+
+static void __net_exit synq_net_exit(struct net *net)
+{
+	struct synq_net *sn = synq_pernet(net);
+	int i;
+
+	synq_input_exit(sn);
+	synq_sysctl_net_exit(sn);
+	sock_release(sn->sink);
+	free_percpu(sn->mib);
+	/* Listeners hold a reference to their netns: none can be left. */
+	for (i = 0; i < ARRAY_SIZE(sn->listeners); i++)
+		WARN_ON_ONCE(!hlist_empty(&sn->listeners[i]));
+}
+
+static struct pernet_operations synq_net_ops = {
+	.init = synq_net_init,
+	.exit = synq_net_exit,
+	.id = &synq_net_id,
+	.size = sizeof(struct synq_net),
+};
+
+int synq_netns_init(void)
+{
+	return register_pernet_subsys(&synq_net_ops);
+}
+
+void synq_netns_exit(void)
+{
+	unregister_pernet_subsys(&synq_net_ops);
+}

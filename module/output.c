@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * synq: SYN-ACKs.
+ *
+ * synq builds its SYN-ACKs itself from a 64-byte entry: no request_sock
+ * exists before the final ACK.  Window and MSS come from the route and the
+ * template exactly as tcp_openreq_init_rwin() and tcp_make_synack() compute
+ * them, so the child TCP builds later agrees with what was advertised.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/siphash.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/tcp.h>
+
+#include "synq.h"
+
+/* RFC 6528: a keyed hash of the 4-tuple plus a 64 ns clock. */
+u32 synq_isn(const struct synq_net *sn, const struct synq_tuple *t)
+{
+	u32 hash = siphash_3u32((__force u32)t->laddr, (__force u32)t->raddr,
+				((__force u32)t->lport << 16) |
+				(__force u32)t->rport, &sn->isn_key);
+
+	return hash + (u32)(ktime_get_real_ns() >> 6);
+}
+
+/* A route back to the client, as inet_csk_route_req() finds it. */
+struct rtable *synq_route(struct synq_sock *ss, const struct synq_entry *e,
+			  struct flowi4 *fl4)
+{
+	struct sock *tmpl = synq_tmpl(ss);
+	struct net *net = sock_net(tmpl);
+
+	flowi4_init_output(fl4, e->iif, READ_ONCE(tmpl->sk_mark),
+			   RT_CONN_FLAGS(tmpl), RT_SCOPE_UNIVERSE, IPPROTO_TCP,
+			   inet_sk_flowi_flags(tmpl), e->t.raddr, e->t.laddr,
+			   e->t.rport, e->t.lport, tmpl->sk_uid);
+	security_sk_classify_flow(tmpl, flowi4_to_flowi_common(fl4));
+	return ip_route_output_flow(net, fl4, tmpl);
+}
+
+static u16 synq_advmss(const struct sock *tmpl, const struct dst_entry *dst)
+{
+	return tcp_mss_clamp(tcp_sk(tmpl), dst_metric_advmss(dst));
+}
+
+/* tcp_openreq_init_rwin(), for an entry instead of a request. */
+void synq_select_window(const struct sock *tmpl, const struct dst_entry *dst,
+			const struct synq_entry *e, u32 *rcv_wnd,
+			u32 *window_clamp, u8 *rcv_wscale)
+{
+	int full_space = tcp_full_space(tmpl);
+	u32 clamp = READ_ONCE(tcp_sk(tmpl)->window_clamp);
+	int mss = synq_advmss(tmpl, dst);
+
+	if (!clamp)
+		clamp = dst_metric(dst, RTAX_WINDOW);
+	if ((tmpl->sk_userlocks & SOCK_RCVBUF_LOCK) &&
+	    (clamp > full_space || clamp == 0))
+		clamp = full_space;
+	*rcv_wscale = 0;
+	tcp_select_initial_window(tmpl, full_space,
+				  mss - (e->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0),
+				  rcv_wnd, &clamp, e->wscale_ok, rcv_wscale,
+				  dst_metric(dst, RTAX_INITRWND));
+	*window_clamp = clamp;
+}
+
+static unsigned int synq_synack_optlen(const struct synq_entry *e)
+{
+	unsigned int len = TCPOLEN_MSS;
+
+	if (e->tstamp_ok)
+		len += TCPOLEN_TSTAMP_ALIGNED;	/* SACK_PERM rides in its NOPs */
+	else if (e->sack_ok)
+		len += TCPOLEN_SACKPERM_ALIGNED;
+	if (e->wscale_ok)
+		len += TCPOLEN_WSCALE_ALIGNED;
+	return len;
+}
+
+static void synq_write_options(__be32 *ptr, const struct synq_entry *e,
+			       u16 mss, u8 rcv_wscale)
+{
+	*ptr++ = htonl((TCPOPT_MSS << 24) | (TCPOLEN_MSS << 16) | mss);
+	if (e->tstamp_ok) {
+		*ptr++ = htonl(((e->sack_ok ? (TCPOPT_SACK_PERM << 8) |
+				  TCPOLEN_SACK_PERM :
+				  (TCPOPT_NOP << 8) | TCPOPT_NOP) << 16) |
+			       (TCPOPT_TIMESTAMP << 8) | TCPOLEN_TIMESTAMP);
+		*ptr++ = htonl(tcp_time_stamp_raw() + e->ts_off);
+		*ptr++ = htonl(e->ts_recent);
+	} else if (e->sack_ok) {
+		*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
+			       (TCPOPT_SACK_PERM << 8) | TCPOLEN_SACK_PERM);
+	}
+	if (e->wscale_ok)
+		*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_WINDOW << 16) |
+			       (TCPOLEN_WINDOW << 8) | rcv_wscale);
+}
+
+static struct sk_buff *synq_build_synack(const struct sock *tmpl,
+					 const struct dst_entry *dst,
+					 const struct synq_entry *e)
+{
+	unsigned int len = sizeof(struct tcphdr) + synq_synack_optlen(e);
+	u32 rcv_wnd, clamp;
+	struct sk_buff *skb;
+	struct tcphdr *th;
+	u8 rcv_wscale;
+
+	skb = alloc_skb(MAX_TCP_HEADER, GFP_ATOMIC);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, MAX_TCP_HEADER);
+	th = skb_push(skb, len);
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+
+	synq_select_window(tmpl, dst, e, &rcv_wnd, &clamp, &rcv_wscale);
+	th->source = e->t.lport;
+	th->dest = e->t.rport;
+	th->seq = htonl(e->iss);
+	th->ack_seq = htonl(e->irs + 1);
+	th->doff = len >> 2;
+	th->syn = 1;
+	th->ack = 1;
+	th->ece = e->ecn_ok;
+	/* RFC 7323 2.2: the window of a SYN-ACK is never scaled. */
+	th->window = htons(min(rcv_wnd, 65535U));
+	synq_write_options((__be32 *)(th + 1), e, synq_advmss(tmpl, dst),
+			   rcv_wscale);
+	th->check = tcp_v4_check(len, e->t.laddr, e->t.raddr,
+				 csum_partial(th, len, 0));
+	skb->ip_summed = CHECKSUM_NONE;
+	return skb;
+}
+
+int synq_send_synack(struct synq_sock *ss, const struct synq_entry *e)
+{
+	struct sock *tmpl = synq_tmpl(ss);
+	struct net *net = sock_net(tmpl);
+	struct sk_buff *skb;
+	struct flowi4 fl4;
+	struct rtable *rt;
+	int err;
+
+	rt = synq_route(ss, e, &fl4);
+	if (IS_ERR(rt)) {
+		SYNQ_INC_STATS(synq_pernet(net), SYNQ_MIB_NOROUTE);
+		return PTR_ERR(rt);
+	}
+	skb = synq_build_synack(tmpl, &rt->dst, e);
+	if (!skb) {
+		ip_rt_put(rt);
+		SYNQ_INC_STATS(synq_pernet(net), SYNQ_MIB_NOMEM);
+		return -ENOMEM;
+	}
+	skb_dst_set(skb, &rt->dst);
+	err = ip_build_and_send_pkt(skb, tmpl, e->t.laddr, e->t.raddr, NULL,
+				    READ_ONCE(inet_sk(tmpl)->tos));
+	__TCP_INC_STATS(net, TCP_MIB_OUTSEGS);
+	return net_xmit_eval(err);
+}

@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * synq: the listener socket, socket(AF_INET, SOCK_STREAM, IPPROTO_SYNQ).
+ *
+ * Each synq socket owns a kernel TCP socket, the template, created with it.
+ * bind() binds the template, so the port is held in TCP's own bind table and
+ * TCP's conflict rules apply both ways; listen() puts the template in
+ * TCP_LISTEN without hashing it as a listener (synq, not TCP, answers SYNs)
+ * and gives synq its SYN table; accept(), poll() and the accept queue are the
+ * template's, so their semantics are TCP's to the letter.  What accept()
+ * returns is a plain TCP socket.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/net.h>
+#include <net/inet_common.h>
+#include <net/inet_connection_sock.h>
+#include <net/protocol.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "synq.h"
+
+static struct proto synq_prot;
+
+int synq_synack_retries(const struct synq_sock *ss)
+{
+	return READ_ONCE(synq_pernet(sock_net(&ss->inet.sk))->synack_retries);
+}
+
+static int synq_sk_init(struct sock *sk)
+{
+	struct synq_sock *ss = synq_sk(sk);
+
+	INIT_HLIST_NODE(&ss->lnode);
+	RCU_INIT_POINTER(ss->table, NULL);
+	return __sock_create(sock_net(sk), AF_INET, SOCK_STREAM, IPPROTO_TCP,
+			     &ss->tmpl, 0);
+}
+
+static void synq_sk_destroy(struct sock *sk)
+{
+	struct synq_sock *ss = synq_sk(sk);
+
+	if (ss->tmpl) {
+		sock_release(ss->tmpl);
+		ss->tmpl = NULL;
+	}
+}
+
+/* synq sockets are never in a protocol hash: sk_common_release() asks. */
+static void synq_sk_unhash(struct sock *sk)
+{
+}
+
+/*
+ * inet_csk_listen_start() without hashing the template as a TCP listener:
+ * TCP_LISTEN makes TCP's bind conflict check strict for the port and lets
+ * the accept queue take children; the port is re-checked (EADDRINUSE), or
+ * picked when the socket was never bound.
+ */
+static int synq_tmpl_listen_start(struct sock *tmpl)
+{
+	struct request_sock_queue *queue = &inet_csk(tmpl)->icsk_accept_queue;
+	struct inet_sock *inet = inet_sk(tmpl);
+	int err;
+
+	queue->fastopenq.rskq_rst_head = NULL;
+	queue->fastopenq.rskq_rst_tail = NULL;
+	queue->fastopenq.qlen = 0;
+	queue->rskq_accept_head = NULL;
+	WRITE_ONCE(tmpl->sk_ack_backlog, 0);
+	inet_csk_delack_init(tmpl);
+
+	inet_sk_set_state(tmpl, TCP_LISTEN);
+	err = tmpl->sk_prot->get_port(tmpl, inet->inet_num);
+	if (!err) {
+		inet->inet_sport = htons(inet->inet_num);
+		sk_dst_reset(tmpl);
+		return 0;
+	}
+	inet_sk_set_state(tmpl, TCP_CLOSE);
+	return err;
+}
+
+static int synq_listen_start(struct synq_sock *ss, int backlog)
+{
+	struct synq_net *sn = synq_pernet(sock_net(&ss->inet.sk));
+	struct sock *tmpl = synq_tmpl(ss);
+	struct synq_table *t;
+	int err;
+
+	t = synq_table_alloc(ss, backlog, READ_ONCE(sn->max_syn_backlog));
+	if (!t)
+		return -ENOMEM;
+	err = synq_tmpl_listen_start(tmpl);
+	if (err) {
+		synq_table_destroy(t);
+		return err;
+	}
+	rcu_assign_pointer(ss->table, t);
+	smp_store_release(&ss->inet.sk.sk_state, TCP_LISTEN);
+	synq_listener_publish(sn, ss);
+	return 0;
+}
+
+/*
+ * Stop answering SYNs: once unpublished and past an RCU grace period no
+ * packet or timer can reach the table, and its entries go.  Children already
+ * queued stay on the template's accept queue for TCP to reset.
+ */
+static void synq_listen_stop(struct synq_sock *ss)
+{
+	struct sock *sk = &ss->inet.sk;
+	struct synq_table *t;
+
+	t = rcu_dereference_protected(ss->table, lockdep_sock_is_held(sk));
+	if (!t)
+		return;
+	synq_listener_unpublish(synq_pernet(sock_net(sk)), ss);
+	RCU_INIT_POINTER(ss->table, NULL);
+	synchronize_rcu();
+	synq_table_destroy(t);
+	smp_store_release(&sk->sk_state, TCP_CLOSE);
+}
+
+static int synq_release(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	/* do_accept() releases a never-filled new socket through our ops. */
+	if (!sk)
+		return 0;
+	lock_sock(sk);
+	synq_listen_stop(synq_sk(sk));
+	release_sock(sk);
+	sock->sk = NULL;
+	/* destroy() closes the template: unaccepted children get an RST. */
+	sk_common_release(sk);
+	return 0;
+}
+
+/*
+ * SOL_SOCKET options land on the synq socket itself (6.1 sends them to
+ * sock_setsockopt() directly), where getsockopt() reads them back.  The
+ * template, which binds and whose state children inherit, gets a copy at
+ * bind(), listen() and accept().
+ */
+static const enum sock_flags synq_inherited_flags[] = {
+	SOCK_KEEPOPEN, SOCK_LINGER, SOCK_URGINLINE, SOCK_RCVTSTAMP,
+	SOCK_RCVTSTAMPNS, SOCK_TSTAMP_NEW, SOCK_LOCALROUTE, SOCK_RXQ_OVFL,
+	SOCK_ZEROCOPY, SOCK_NOFCS, SOCK_SELECT_ERR_QUEUE, SOCK_TXTIME,
+};
+
+static void synq_sync_tmpl(const struct sock *sk, struct sock *tmpl)
+{
+	const u8 locks = SOCK_SNDBUF_LOCK | SOCK_RCVBUF_LOCK;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(synq_inherited_flags); i++)
+		sock_valbool_flag(tmpl, synq_inherited_flags[i],
+				  sock_flag(sk, synq_inherited_flags[i]));
+	tmpl->sk_reuse = sk->sk_reuse;
+	WRITE_ONCE(tmpl->sk_bound_dev_if, READ_ONCE(sk->sk_bound_dev_if));
+	WRITE_ONCE(tmpl->sk_rcvbuf, READ_ONCE(sk->sk_rcvbuf));
+	WRITE_ONCE(tmpl->sk_sndbuf, READ_ONCE(sk->sk_sndbuf));
+	tmpl->sk_userlocks = (tmpl->sk_userlocks & ~locks) |
+			     (sk->sk_userlocks & locks);
+	WRITE_ONCE(tmpl->sk_rcvtimeo, READ_ONCE(sk->sk_rcvtimeo));
+	WRITE_ONCE(tmpl->sk_sndtimeo, READ_ONCE(sk->sk_sndtimeo));
+	WRITE_ONCE(tmpl->sk_rcvlowat, READ_ONCE(sk->sk_rcvlowat));
+	WRITE_ONCE(tmpl->sk_priority, READ_ONCE(sk->sk_priority));
+	WRITE_ONCE(tmpl->sk_mark, READ_ONCE(sk->sk_mark));
+	WRITE_ONCE(tmpl->sk_lingertime, READ_ONCE(sk->sk_lingertime));
+	WRITE_ONCE(tmpl->sk_tsflags, READ_ONCE(sk->sk_tsflags));
+}
+
+/*
+ * SO_REUSEPORT is refused: the template is never in TCP's reuseport
+ * groups, and synq does not steer one port's SYNs across listeners.
+ */
+static int synq_bind(struct socket *sock, struct sockaddr *uaddr, int len)
+{
+	struct sock *sk = sock->sk;
+	struct socket *tmpl = synq_sk(sk)->tmpl;
+
+	if (sk->sk_reuseport)
+		return -EOPNOTSUPP;
+	lock_sock(tmpl->sk);
+	synq_sync_tmpl(sk, tmpl->sk);
+	release_sock(tmpl->sk);
+	return inet_bind(tmpl, uaddr, len);
+}
+
+static int synq_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	struct synq_sock *ss = synq_sk(sk);
+	struct sock *tmpl = synq_tmpl(ss);
+	int err = -EINVAL;
+
+	lock_sock(sk);
+	lock_sock(tmpl);
+	if (sk->sk_reuseport) {
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	synq_sync_tmpl(sk, tmpl);
+	if (sock->state != SS_UNCONNECTED ||
+	    !((1 << tmpl->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+		goto out;
+	/* As inet_listen(): a second listen() only adjusts the backlog. */
+	WRITE_ONCE(tmpl->sk_max_ack_backlog, backlog);
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	err = 0;
+	if (tmpl->sk_state != TCP_LISTEN)
+		err = synq_listen_start(ss, backlog);
+out:
+	release_sock(tmpl);
+	release_sock(sk);
+	return err;
+}
+
+/*
+ * The child is a TCP socket: from here on it has TCP's ops, and the module
+ * reference do_accept() took for our ops is given back, or rmmod would
+ * never work again.
+ */
+static int synq_accept(struct socket *sock, struct socket *newsock, int flags,
+		       bool kern)
+{
+	struct socket *tmpl = synq_sk(sock->sk)->tmpl;
+	int err;
+
+	lock_sock(tmpl->sk);
+	synq_sync_tmpl(sock->sk, tmpl->sk);
+	release_sock(tmpl->sk);
+	err = inet_accept(tmpl, newsock, flags, kern);
+	if (err)
+		return err;
+	newsock->ops = &inet_stream_ops;
+	module_put(THIS_MODULE);
+	atomic64_inc(&synq_sk(sock->sk)->accepted);
+	return 0;
+}
+
+static int synq_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
+{
+	return inet_getname(synq_sk(sock->sk)->tmpl, uaddr, peer);
+}
+
+static __poll_t synq_poll(struct file *file, struct socket *sock,
+			  poll_table *wait)
+{
+	return tcp_poll(file, synq_sk(sock->sk)->tmpl, wait);
+}
+
+static int synq_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
+{
+	struct socket *tmpl = synq_sk(sock->sk)->tmpl;
+
+	return tmpl->ops->ioctl(tmpl, cmd, arg);
+}
+
+static int synq_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+
+	/* SHUT_RD stops listening, as for TCP; synq stops first. */
+	if ((how + 1) & RCV_SHUTDOWN) {
+		lock_sock(sk);
+		synq_listen_stop(synq_sk(sk));
+		release_sock(sk);
+	}
+	return inet_shutdown(synq_sk(sk)->tmpl, how);
+}
+
+static void synq_get_info(struct synq_sock *ss, struct synq_info *info)
+{
+	struct sock *tmpl = synq_tmpl(ss);
+	struct synq_table *t;
+
+	memset(info, 0, sizeof(*info));
+	info->version = SYNQ_INFO_VERSION;
+	info->state = inet_sk_state_load(tmpl);
+	info->ack_backlog = READ_ONCE(tmpl->sk_ack_backlog);
+	info->max_ack_backlog = READ_ONCE(tmpl->sk_max_ack_backlog);
+	info->synack_retrans = atomic64_read(&ss->synack_retrans);
+	info->expired = atomic64_read(&ss->expired);
+	info->accepted = atomic64_read(&ss->accepted);
+	info->overflows = atomic64_read(&ss->overflows);
+	info->drops = atomic64_read(&ss->drops);
+
+	rcu_read_lock();
+	t = rcu_dereference(ss->table);
+	if (t) {
+		info->nr_table_entries = t->nr_table_entries;
+		info->max_qlen_log = t->max_qlen_log;
+		info->qlen = atomic_read(&t->qlen);
+		info->qlen_young = atomic_read(&t->qlen_young);
+	}
+	rcu_read_unlock();
+}
+
+static int synq_getsockopt_synq(struct synq_sock *ss, int optname,
+				char __user *optval, int __user *optlen)
+{
+	struct synq_info info;
+	int len;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+
+	switch (optname) {
+	case SYNQ_INFO:
+		synq_get_info(ss, &info);
+		len = min_t(unsigned int, len, sizeof(info));
+		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
+			return -EFAULT;
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+static int synq_setsockopt(struct socket *sock, int level, int optname,
+			   sockptr_t optval, unsigned int optlen)
+{
+	struct socket *tmpl = synq_sk(sock->sk)->tmpl;
+
+	if (level == SOL_SYNQ)
+		return -ENOPROTOOPT;
+	return tmpl->ops->setsockopt(tmpl, level, optname, optval, optlen);
+}
+
+static int synq_getsockopt(struct socket *sock, int level, int optname,
+			   char __user *optval, int __user *optlen)
+{
+	struct synq_sock *ss = synq_sk(sock->sk);
+
+	if (level == SOL_SYNQ)
+		return synq_getsockopt_synq(ss, optname, optval, optlen);
+	return ss->tmpl->ops->getsockopt(ss->tmpl, level, optname, optval,
+					 optlen);
+}
+
+static const struct proto_ops synq_ops = {
+	.family		= PF_INET,
+	.owner		= THIS_MODULE,
+	.release	= synq_release,
+	.bind		= synq_bind,
+	.connect	= sock_no_connect,
+	.socketpair	= sock_no_socketpair,
+	.accept		= synq_accept,
+	.getname	= synq_getname,
+	.poll		= synq_poll,
+	.ioctl		= synq_ioctl,
+	.listen		= synq_listen,
+	.shutdown	= synq_shutdown,
+	.setsockopt	= synq_setsockopt,
+	.getsockopt	= synq_getsockopt,
+	.sendmsg	= sock_no_sendmsg,
+	.recvmsg	= sock_no_recvmsg,
+	.mmap		= sock_no_mmap,
+	.sendpage	= sock_no_sendpage,
+};
+
+static struct proto synq_prot = {
+	.name		= "SYNQ",
+	.owner		= THIS_MODULE,
+	.obj_size	= sizeof(struct synq_sock),
+	.init		= synq_sk_init,
+	.destroy	= synq_sk_destroy,
+	.unhash		= synq_sk_unhash,
+};
+
+static struct inet_protosw synq_protosw = {
+	.type		= SOCK_STREAM,
+	.prot		= &synq_prot,
+	.ops		= &synq_ops,
+};
+
+/* SOCK_STREAM protocols the kernel registers itself. */
+static bool synq_proto_taken(int protocol)
+{
+	return protocol == IPPROTO_IP || protocol == IPPROTO_TCP ||
+	       protocol == IPPROTO_SCTP || protocol == IPPROTO_MPTCP;
+}
+
+int synq_socket_init(int protocol)
+{
+	int err;
+
+	if (protocol <= 0 || protocol >= IPPROTO_MAX ||
+	    synq_proto_taken(protocol)) {
+		pr_err("protocol %d is invalid or taken\n", protocol);
+		return -EINVAL;
+	}
+	err = proto_register(&synq_prot, 1);
+	if (err)
+		return err;
+	synq_protosw.protocol = protocol;
+	inet_register_protosw(&synq_protosw);
+	return 0;
+}
+
+void synq_socket_exit(void)
+{
+	inet_unregister_protosw(&synq_protosw);
+	proto_unregister(&synq_prot);
+}
