@@ -108,6 +108,7 @@ static int __net_init synq_net_init(struct net *net)
 	get_random_bytes(&sn->isn_key, sizeof(sn->isn_key));
 	sn->max_syn_backlog = READ_ONCE(net->ipv4.sysctl_max_syn_backlog);
 	sn->synack_retries = TCP_SYNACK_RETRIES;
+	sn->syncookies = 1;
 
 	sn->mib = alloc_percpu(struct synq_mib);
 	if (!sn->mib)

@@ -65,6 +65,8 @@ struct synq_net {
 	struct nf_hook_ops hook_ops;
 	int max_syn_backlog;
 	int synack_retries;
+	int syncookies;
+	int abort_on_overflow;
 };
 
 extern unsigned int synq_net_id;

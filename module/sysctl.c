@@ -15,6 +15,7 @@
 #include "synq.h"
 
 static int synq_one = 1;
+static int synq_two = 2;
 static int synq_max_backlog = 1 << 24;
 static int synq_max_retries = 255;
 
@@ -35,6 +36,22 @@ static const struct ctl_table synq_sysctl_template[] = {
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= &synq_max_retries,
 	},
+	{
+		.procname	= "syncookies",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= &synq_two,
+	},
+	{
+		.procname	= "abort_on_overflow",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_ONE,
+	},
 	{ }
 };
 
@@ -48,6 +65,8 @@ int synq_sysctl_net_init(struct synq_net *sn)
 		return -ENOMEM;
 	table[0].data = &sn->max_syn_backlog;
 	table[1].data = &sn->synack_retries;
+	table[2].data = &sn->syncookies;
+	table[3].data = &sn->abort_on_overflow;
 
 	sn->sysctl_hdr = register_net_sysctl(sn->net, "net/synq", table);
 	if (!sn->sysctl_hdr) {
