@@ -31,6 +31,28 @@ else
 	echo "(none)"
 fi
 
+step "sysctls: net.synq.*"
+if [ -d /proc/sys/net/synq ]; then
+	sysctl net.synq
+else
+	echo "(none yet)"
+fi
+
+step "socket(AF_INET, SOCK_STREAM, $(cat /sys/module/synq/parameters/proto 2>/dev/null || echo 253))"
+python3 - "$(cat /sys/module/synq/parameters/proto 2>/dev/null || echo 253)" <<'PY' || true
+import socket, sys
+proto = int(sys.argv[1])
+try:
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
+except OSError as e:
+    print(f"socket(): {e}")
+    sys.exit(0)
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+print(f"listening on {s.getsockname()} with protocol {proto}")
+s.close()
+PY
+
 step "dmesg | grep synq"
 dmesg | grep -i synq | grep -v 'synq-vm:' || true
 
