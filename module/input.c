@@ -158,7 +158,7 @@ static void synq_entry_init(struct synq_seg *s, struct sk_buff *skb,
 	synq_parse_options(net, th, &o);
 	e->t = s->t;
 	e->irs = s->seq;
-	e->iss = s->tw_isn ? s->tw_isn : synq_isn(s->sn, &s->t);
+	e->iss = s->tw_isn;
 	e->mss = o.mss ? o.mss : TCP_MSS_DEFAULT;
 	if (user_mss && user_mss < e->mss)
 		e->mss = user_mss;
@@ -177,12 +177,28 @@ static void synq_entry_init(struct synq_seg *s, struct sk_buff *skb,
 		    READ_ONCE(net->ipv4.sysctl_tcp_ecn);
 }
 
+/* No state: the SYN-ACK's ISS is the cookie, its TSval offset a hash. */
+static unsigned int synq_send_cookie(struct synq_seg *s, struct sk_buff *skb)
+{
+	struct synq_entry e = {};
+
+	synq_entry_init(s, skb, &e);
+	if (e.tstamp_ok)
+		e.ts_off = synq_cookie_ts_off(s->sn, &e.t);
+	e.iss = synq_cookie_make(s->sn, &e);
+	synq_send_synack(s->ss, &e);
+	atomic64_inc(&s->ss->cookies_sent);
+	SYNQ_INC_STATS(s->sn, SYNQ_MIB_SYNCOOKIESSENT);
+	return synq_consume(s->sn, skb);
+}
+
 static unsigned int synq_rcv_syn(struct synq_seg *s, struct sk_buff *skb)
 {
 	struct synq_table *t = rcu_dereference(s->ss->table);
 	struct sock *tmpl = synq_tmpl(s->ss);
 	struct synq_bucket *b;
 	struct synq_entry *e;
+	bool full, cookie;
 
 	if (!t)
 		return NF_ACCEPT;
@@ -202,17 +218,24 @@ static unsigned int synq_rcv_syn(struct synq_seg *s, struct sk_buff *skb)
 	}
 	spin_unlock(&b->lock);
 
+	/* A recycled TIME_WAIT needs no table slot to prove itself (as TCP). */
+	full = synq_table_is_full(t) && !s->tw_isn;
+	cookie = !s->tw_isn && synq_want_cookie(s->ss, s->sn, full);
+	if (full && !cookie)
+		return synq_drop(s, skb, SYNQ_MIB_REQQFULLDROP);
 	if (sk_acceptq_is_full(tmpl)) {
 		atomic64_inc(&s->ss->overflows);
 		return synq_drop(s, skb, SYNQ_MIB_LISTENOVERFLOWS);
 	}
-	if (synq_table_is_full(t))
-		return synq_drop(s, skb, SYNQ_MIB_REQQFULLDROP);
+	if (cookie)
+		return synq_send_cookie(s, skb);
 
 	e = synq_entry_alloc();
 	if (!e)
 		return synq_drop(s, skb, SYNQ_MIB_NOMEM);
 	synq_entry_init(s, skb, e);
+	if (!e->iss)
+		e->iss = synq_isn(s->sn, &s->t);
 
 	spin_lock(&b->lock);
 	if (synq_bucket_find(b, &s->t) ||
@@ -265,6 +288,23 @@ static void synq_update_ts_recent(struct synq_seg *s, struct synq_entry *e)
 		e->ts_recent = o.tsval;
 }
 
+/*
+ * The accept queue is full at the final ACK.  abort_on_overflow: forget the
+ * connection and let TCP answer the ACK with an RST.  Otherwise drop the ACK;
+ * the caller keeps any entry so that the client's retransmission completes
+ * once accept() makes room.
+ */
+static unsigned int synq_overflow(struct synq_seg *s, struct sk_buff *skb)
+{
+	atomic64_inc(&s->ss->overflows);
+	if (synq_abort_on_overflow(s->ss)) {
+		SYNQ_INC_STATS(s->sn, SYNQ_MIB_LISTENOVERFLOWS);
+		SYNQ_INC_STATS(s->sn, SYNQ_MIB_OVERFLOWRESETS);
+		return NF_ACCEPT;
+	}
+	return synq_drop(s, skb, SYNQ_MIB_LISTENOVERFLOWS);
+}
+
 /* The child is on the accept queue: wake acceptors, let TCP take the ACK. */
 static unsigned int synq_child_ready(struct synq_seg *s, struct sock *child)
 {
@@ -275,6 +315,47 @@ static unsigned int synq_child_ready(struct synq_seg *s, struct sock *child)
 	bh_unlock_sock(child);
 	sock_put(child);
 	return NF_ACCEPT;
+}
+
+/*
+ * An ACK with no entry: a returning cookie, where one could be (cookies on,
+ * and the listener overflowed recently or is in mode 2 or paused; as Linux's
+ * tcp_synq_no_recent_overflow()).  A bad one goes to TCP, which resets it.
+ */
+static unsigned int synq_rcv_cookie_ack(struct synq_seg *s,
+					struct sk_buff *skb)
+{
+	struct sock *tmpl = synq_tmpl(s->ss);
+	struct synq_entry e = {};
+	struct synq_opts o;
+	struct sock *child;
+
+	if (!synq_cookie_expected(s->ss))
+		return NF_ACCEPT;
+	e.t = s->t;
+	e.irs = s->seq - 1;
+	if (!synq_cookie_check(s->sn, &e, s->ack_seq - 1)) {
+		SYNQ_INC_STATS(s->sn, SYNQ_MIB_SYNCOOKIESFAILED);
+		return NF_ACCEPT;
+	}
+	atomic64_inc(&s->ss->cookies_recv);
+	SYNQ_INC_STATS(s->sn, SYNQ_MIB_SYNCOOKIESRECV);
+
+	synq_parse_options(s->sn->net, s->th, &o);
+	if (o.saw_tstamp) {
+		e.tstamp_ok = 1;
+		e.ts_recent = o.tsval;
+		e.ts_off = synq_cookie_ts_off(s->sn, &e.t);
+	}
+	e.tos = ip_hdr(skb)->tos;
+	e.iif = inet_request_bound_dev_if(tmpl, skb);
+	if (sk_acceptq_is_full(tmpl))
+		return synq_overflow(s, skb);
+
+	child = synq_child_create(s->ss, skb, &e);
+	if (!child)
+		return synq_drop(s, skb, SYNQ_MIB_NOMEM);
+	return synq_child_ready(s, child);
 }
 
 static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
@@ -289,7 +370,7 @@ static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
 		return NF_ACCEPT;
 	b = synq_table_bucket(t, &s->t);
 	if (!synq_bucket_find(b, &s->t))
-		return NF_ACCEPT;
+		return synq_rcv_cookie_ack(s, skb);
 
 	spin_lock(&b->lock);
 	e = synq_bucket_find(b, &s->t);
@@ -305,11 +386,15 @@ static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
 	}
 	synq_update_ts_recent(s, e);
 	if (sk_acceptq_is_full(tmpl)) {
-		/* Keep the entry: the client's next ACK may find room. */
-		e->acked = 1;
-		spin_unlock(&b->lock);
-		atomic64_inc(&s->ss->overflows);
-		return synq_drop(s, skb, SYNQ_MIB_LISTENOVERFLOWS);
+		if (synq_abort_on_overflow(s->ss)) {
+			synq_table_unlink_locked(t, e);
+			spin_unlock(&b->lock);
+			synq_entry_free(e);
+		} else {
+			e->acked = 1;
+			spin_unlock(&b->lock);
+		}
+		return synq_overflow(s, skb);
 	}
 	synq_table_unlink_locked(t, e);
 	spin_unlock(&b->lock);

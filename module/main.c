@@ -20,6 +20,8 @@ static int __init synq_init(void)
 {
 	int err;
 
+	if (!synq_cookie_period_valid())
+		return -EINVAL;
 	err = synq_entry_cache_init();
 	if (err)
 		return err;

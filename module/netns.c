@@ -106,9 +106,12 @@ static int __net_init synq_net_init(struct net *net)
 		INIT_HLIST_HEAD(&sn->listeners[i]);
 	bitmap_zero(sn->ports, 65536);
 	get_random_bytes(&sn->isn_key, sizeof(sn->isn_key));
+	get_random_bytes(&sn->cookie_key, sizeof(sn->cookie_key));
 	sn->max_syn_backlog = READ_ONCE(net->ipv4.sysctl_max_syn_backlog);
 	sn->synack_retries = TCP_SYNACK_RETRIES;
 	sn->syncookies = 1;
+	sn->cookie_pause_threshold = 1000;
+	sn->cookie_pause_ms = 2000;
 
 	sn->mib = alloc_percpu(struct synq_mib);
 	if (!sn->mib)

@@ -24,9 +24,23 @@
 
 static struct proto synq_prot;
 
+static struct synq_net *synq_sk_net(const struct synq_sock *ss)
+{
+	return synq_pernet(sock_net(&ss->inet.sk));
+}
+
 int synq_synack_retries(const struct synq_sock *ss)
 {
-	return READ_ONCE(synq_pernet(sock_net(&ss->inet.sk))->synack_retries);
+	int v = READ_ONCE(ss->synack_retries);
+
+	return v >= 0 ? v : READ_ONCE(synq_sk_net(ss)->synack_retries);
+}
+
+int synq_abort_on_overflow(const struct synq_sock *ss)
+{
+	int v = READ_ONCE(ss->abort_on_overflow);
+
+	return v >= 0 ? v : READ_ONCE(synq_sk_net(ss)->abort_on_overflow);
 }
 
 static int synq_sk_init(struct sock *sk)
@@ -35,6 +49,10 @@ static int synq_sk_init(struct sock *sk)
 
 	INIT_HLIST_NODE(&ss->lnode);
 	RCU_INIT_POINTER(ss->table, NULL);
+	ss->syncookies = -1;
+	ss->abort_on_overflow = -1;
+	ss->synack_retries = -1;
+	ss->max_syn_backlog = -1;
 	return __sock_create(sock_net(sk), AF_INET, SOCK_STREAM, IPPROTO_TCP,
 			     &ss->tmpl, 0);
 }
@@ -86,12 +104,14 @@ static int synq_tmpl_listen_start(struct sock *tmpl)
 
 static int synq_listen_start(struct synq_sock *ss, int backlog)
 {
-	struct synq_net *sn = synq_pernet(sock_net(&ss->inet.sk));
+	int max_syn_backlog = READ_ONCE(ss->max_syn_backlog);
 	struct sock *tmpl = synq_tmpl(ss);
 	struct synq_table *t;
 	int err;
 
-	t = synq_table_alloc(ss, backlog, READ_ONCE(sn->max_syn_backlog));
+	if (max_syn_backlog < 0)
+		max_syn_backlog = READ_ONCE(synq_sk_net(ss)->max_syn_backlog);
+	t = synq_table_alloc(ss, backlog, max_syn_backlog);
 	if (!t)
 		return -ENOMEM;
 	err = synq_tmpl_listen_start(tmpl);
@@ -101,7 +121,7 @@ static int synq_listen_start(struct synq_sock *ss, int backlog)
 	}
 	rcu_assign_pointer(ss->table, t);
 	smp_store_release(&ss->inet.sk.sk_state, TCP_LISTEN);
-	synq_listener_publish(sn, ss);
+	synq_listener_publish(synq_sk_net(ss), ss);
 	return 0;
 }
 
@@ -291,6 +311,12 @@ static void synq_get_info(struct synq_sock *ss, struct synq_info *info)
 	info->accepted = atomic64_read(&ss->accepted);
 	info->overflows = atomic64_read(&ss->overflows);
 	info->drops = atomic64_read(&ss->drops);
+	info->syncookies = synq_syncookies(ss);
+	info->paused = synq_paused(ss);
+	info->synack_retries = synq_synack_retries(ss);
+	info->pauses = atomic64_read(&ss->pauses);
+	info->cookies_sent = atomic64_read(&ss->cookies_sent);
+	info->cookies_recv = atomic64_read(&ss->cookies_recv);
 
 	rcu_read_lock();
 	t = rcu_dereference(ss->table);
@@ -303,27 +329,90 @@ static void synq_get_info(struct synq_sock *ss, struct synq_info *info)
 	rcu_read_unlock();
 }
 
+/* The per-listener overrides: where each lives and what it may be. */
+struct synq_override {
+	size_t offset;
+	int min;
+	int max;
+};
+
+static const struct synq_override synq_overrides[] = {
+	[SYNQ_SYNCOOKIES] = {
+		offsetof(struct synq_sock, syncookies), 0, 2 },
+	[SYNQ_ABORT_ON_OVERFLOW] = {
+		offsetof(struct synq_sock, abort_on_overflow), 0, 1 },
+	[SYNQ_SYNACK_RETRIES] = {
+		offsetof(struct synq_sock, synack_retries), 0, 255 },
+	[SYNQ_MAX_SYN_BACKLOG] = {
+		offsetof(struct synq_sock, max_syn_backlog), 1, 1 << 24 },
+};
+
+static int *synq_override_ptr(struct synq_sock *ss, int optname)
+{
+	if (optname <= SYNQ_INFO || optname >= ARRAY_SIZE(synq_overrides))
+		return NULL;
+	return (int *)((char *)ss + synq_overrides[optname].offset);
+}
+
+/*
+ * -1 goes back to the netns sysctl.  All but the SYN table size act on the
+ * next packet; the table is sized at listen(), so that one is refused
+ * (EBUSY) on a listener.
+ */
+static int synq_setsockopt_synq(struct synq_sock *ss, int optname,
+				sockptr_t optval, unsigned int optlen)
+{
+	struct sock *sk = &ss->inet.sk;
+	int *ptr = synq_override_ptr(ss, optname);
+	int val, err = 0;
+
+	if (!ptr)
+		return optname == SYNQ_INFO ? -EINVAL : -ENOPROTOOPT;
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	if (val != -1 && (val < synq_overrides[optname].min ||
+			  val > synq_overrides[optname].max))
+		return -EINVAL;
+
+	lock_sock(sk);
+	if (optname == SYNQ_MAX_SYN_BACKLOG && rcu_access_pointer(ss->table))
+		err = -EBUSY;
+	else
+		WRITE_ONCE(*ptr, val);
+	release_sock(sk);
+	return err;
+}
+
 static int synq_getsockopt_synq(struct synq_sock *ss, int optname,
 				char __user *optval, int __user *optlen)
 {
 	struct synq_info info;
-	int len;
+	int *ptr, val, len;
 
 	if (get_user(len, optlen))
 		return -EFAULT;
 	if (len < 0)
 		return -EINVAL;
 
-	switch (optname) {
-	case SYNQ_INFO:
+	if (optname == SYNQ_INFO) {
 		synq_get_info(ss, &info);
 		len = min_t(unsigned int, len, sizeof(info));
 		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
 			return -EFAULT;
 		return 0;
-	default:
-		return -ENOPROTOOPT;
 	}
+	ptr = synq_override_ptr(ss, optname);
+	if (!ptr)
+		return -ENOPROTOOPT;
+	if (len < sizeof(int))
+		return -EINVAL;
+	val = READ_ONCE(*ptr);
+	len = sizeof(int);
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
 }
 
 static int synq_setsockopt(struct socket *sock, int level, int optname,
@@ -332,7 +421,8 @@ static int synq_setsockopt(struct socket *sock, int level, int optname,
 	struct socket *tmpl = synq_sk(sock->sk)->tmpl;
 
 	if (level == SOL_SYNQ)
-		return -ENOPROTOOPT;
+		return synq_setsockopt_synq(synq_sk(sock->sk), optname, optval,
+					    optlen);
 	return tmpl->ops->setsockopt(tmpl, level, optname, optval, optlen);
 }
 

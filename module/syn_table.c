@@ -205,7 +205,9 @@ static void synq_table_tick(struct timer_list *timer)
 		t->clock_hand = (t->clock_hand + 1) & (t->nr_table_entries - 1);
 	}
 
-	if (atomic_read(&t->qlen) && !READ_ONCE(t->dead))
+	if (!atomic_read(&t->qlen))
+		synq_flood_reset(t->owner);
+	else if (!READ_ONCE(t->dead))
 		mod_timer(&t->timer, jiffies + SYNQ_TICK);
 }
 

@@ -44,6 +44,13 @@ enum synq_mib_field {
 	SYNQ_MIB_TWREUSE,		/* SYNs that recycled a TIME_WAIT */
 	SYNQ_MIB_NOROUTE,		/* no route back to the client */
 	SYNQ_MIB_NOMEM,			/* allocation failures */
+	SYNQ_MIB_REQQFULLDOCOOKIES,	/* SYN answered with a cookie */
+	SYNQ_MIB_SYNCOOKIESSENT,	/* cookie SYN-ACKs sent */
+	SYNQ_MIB_SYNCOOKIESRECV,	/* valid cookies returned */
+	SYNQ_MIB_SYNCOOKIESFAILED,	/* ACKs whose cookie did not check */
+	SYNQ_MIB_PAUSES,		/* cookie pause episodes begun */
+	SYNQ_MIB_PAUSEDCOOKIES,		/* cookies sent because paused */
+	SYNQ_MIB_OVERFLOWRESETS,	/* abort_on_overflow RSTs */
 	SYNQ_MIB_MAX
 };
 
@@ -62,11 +69,14 @@ struct synq_net {
 	struct socket *sink;		/* closed TCP socket, see input.c */
 	struct ctl_table_header *sysctl_hdr;
 	siphash_key_t isn_key;
+	siphash_key_t cookie_key;
 	struct nf_hook_ops hook_ops;
 	int max_syn_backlog;
 	int synack_retries;
 	int syncookies;
 	int abort_on_overflow;
+	int cookie_pause_threshold;
+	int cookie_pause_ms;
 };
 
 extern unsigned int synq_net_id;
@@ -161,6 +171,23 @@ struct synq_sock {
 	struct socket *tmpl;		/* kernel TCP socket: port, parent, queue */
 	struct hlist_node lnode;	/* in synq_net.listeners, RCU */
 	struct synq_table __rcu *table;	/* non-NULL while listening */
+	/* per-listener overrides of the netns sysctls, -1: use the sysctl */
+	int syncookies;
+	int abort_on_overflow;
+	int synack_retries;
+	int max_syn_backlog;
+	/* flood state (cookies.c) */
+	unsigned long last_overflow;
+	unsigned long pause_until;
+	unsigned long ovf_window;
+	atomic_t ovf_count;
+	u32 pause_ms;
+	int paused;
+	int flood_warned;
+	/* per-listener numbers for SYNQ_INFO and /proc/net/synq */
+	atomic64_t pauses;
+	atomic64_t cookies_sent;
+	atomic64_t cookies_recv;
 	atomic64_t synack_retrans;
 	atomic64_t expired;
 	atomic64_t accepted;
@@ -181,6 +208,20 @@ static inline struct sock *synq_tmpl(const struct synq_sock *ss)
 int synq_socket_init(int protocol);
 void synq_socket_exit(void);
 int synq_synack_retries(const struct synq_sock *ss);
+int synq_abort_on_overflow(const struct synq_sock *ss);
+
+/* ---- SYN cookies (cookies.c) ---- */
+
+bool synq_cookie_period_valid(void);
+u32 synq_cookie_make(const struct synq_net *sn, const struct synq_entry *e);
+bool synq_cookie_check(const struct synq_net *sn, struct synq_entry *e,
+		       u32 cookie);
+u32 synq_cookie_ts_off(const struct synq_net *sn, const struct synq_tuple *t);
+int synq_syncookies(const struct synq_sock *ss);
+bool synq_paused(const struct synq_sock *ss);
+bool synq_cookie_expected(const struct synq_sock *ss);
+bool synq_want_cookie(struct synq_sock *ss, struct synq_net *sn, bool full);
+void synq_flood_reset(struct synq_sock *ss);
 
 /* ---- listeners by port (netns.c) ---- */
 

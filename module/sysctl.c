@@ -18,6 +18,7 @@ static int synq_one = 1;
 static int synq_two = 2;
 static int synq_max_backlog = 1 << 24;
 static int synq_max_retries = 255;
+static int synq_max_pause_ms = 60000;
 
 static const struct ctl_table synq_sysctl_template[] = {
 	{
@@ -52,6 +53,22 @@ static const struct ctl_table synq_sysctl_template[] = {
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= SYSCTL_ONE,
 	},
+	{
+		.procname	= "cookie_pause_threshold",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_INT_MAX,
+	},
+	{
+		.procname	= "cookie_pause_ms",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &synq_one,
+		.extra2		= &synq_max_pause_ms,
+	},
 	{ }
 };
 
@@ -67,6 +84,8 @@ int synq_sysctl_net_init(struct synq_net *sn)
 	table[1].data = &sn->synack_retries;
 	table[2].data = &sn->syncookies;
 	table[3].data = &sn->abort_on_overflow;
+	table[4].data = &sn->cookie_pause_threshold;
+	table[5].data = &sn->cookie_pause_ms;
 
 	sn->sysctl_hdr = register_net_sysctl(sn->net, "net/synq", table);
 	if (!sn->sysctl_hdr) {

@@ -38,7 +38,12 @@ struct synq_info {
 	__u64	expired;		/* entries dropped after last retry */
 	__u64	accepted;		/* children handed to accept() */
 	__u64	overflows;		/* final ACKs dropped: accept queue full */
-	__u64	drops;			/* SYNs dropped */
+	__u64	drops;			/* SYNs and ACKs dropped */
+	__u32	paused;			/* 1: cookies only, see cookie pause */
+	__u32	synack_retries;		/* SYN-ACK retries in force */
+	__u64	pauses;			/* cookie pause episodes */
+	__u64	cookies_sent;		/* SYN-ACKs carrying a cookie */
+	__u64	cookies_recv;		/* valid cookies returned */
 };
 
 #endif /* _UAPI_SYNQ_H */

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * synq: SYN cookies, and when to use them.
+ *
+ * The cookie is synq's own ISS, 32 bits:
+ *
+ *   31          10  9   8  7  6   5     2  1    0
+ *   |  MAC (22)    | count | mss |  wscale | sack | ecn |
+ *
+ * MAC is siphash (per-netns secret) of the 4-tuple, the client's ISN, the
+ * full time counter and the low 10 bits; count is the counter's low 2 bits,
+ * so the check rebuilds the counter and computes one MAC.  The counter
+ * ticks every cookie_period seconds (module parameter, default 32) and a
+ * cookie is good for 4 ticks: 96 to 128 s, Linux's "about two minutes".
+ *
+ * Unlike Linux, which keeps window scale, SACK and ECN only in the low bits
+ * of a timestamp and loses them without one, synq keeps them in the ISS
+ * itself (as FreeBSD does): a cookie connection gets the exact window scale
+ * and SACK the client offered, timestamps or not.  The price is a 22-bit MAC,
+ * one forged ACK in four million passes; Linux's check, which accepts 4 of
+ * 2^24 data values, is no stronger.  What is lost is the client's exact MSS:
+ * it comes back as the largest of 536/1300/1440/1460 not above it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/moduleparam.h>
+#include <linux/siphash.h>
+#include <net/tcp.h>
+
+#include "synq.h"
+
+static unsigned int cookie_period = 32;
+module_param(cookie_period, uint, 0444);
+MODULE_PARM_DESC(cookie_period, "seconds per SYN cookie counter tick; a cookie lives 3 to 4 ticks (default 32, 1..600)");
+
+static const u16 synq_msstab[] = { 536, 1300, 1440, 1460 };
+
+#define COOKIE_DATA_BITS	8
+#define COOKIE_COUNT_BITS	2
+#define COOKIE_MAC_SHIFT	(COOKIE_DATA_BITS + COOKIE_COUNT_BITS)
+#define COOKIE_NO_WSCALE	15
+
+bool synq_cookie_period_valid(void)
+{
+	return cookie_period >= 1 && cookie_period <= 600;
+}
+
+static u32 synq_cookie_counter(void)
+{
+	return (u32)div_u64(ktime_get_seconds(), cookie_period);
+}
+
+static u32 synq_cookie_mac(const struct synq_net *sn,
+			   const struct synq_tuple *t, u32 irs, u32 count,
+			   u32 low)
+{
+	u64 mac = siphash_3u64(((u64)(__force u32)t->laddr << 32) |
+			       (__force u32)t->raddr,
+			       ((u64)(__force u16)t->lport << 48) |
+			       ((u64)(__force u16)t->rport << 32) | irs,
+			       ((u64)count << 32) | low, &sn->cookie_key);
+
+	return (u32)mac << COOKIE_MAC_SHIFT;
+}
+
+static u8 synq_cookie_data(const struct synq_entry *e)
+{
+	u8 mssind;
+
+	for (mssind = ARRAY_SIZE(synq_msstab) - 1; mssind; mssind--)
+		if (e->mss >= synq_msstab[mssind])
+			break;
+	return mssind << 6 |
+	       (e->wscale_ok ? e->snd_wscale : COOKIE_NO_WSCALE) << 2 |
+	       e->sack_ok << 1 | e->ecn_ok;
+}
+
+/* The ISS for @e (its options already parsed from the SYN). */
+u32 synq_cookie_make(const struct synq_net *sn, const struct synq_entry *e)
+{
+	u32 count = synq_cookie_counter();
+	u32 low = (count & 3) << COOKIE_DATA_BITS | synq_cookie_data(e);
+
+	return synq_cookie_mac(sn, &e->t, e->irs, count, low) | low;
+}
+
+/*
+ * Check the cookie an ACK returns (ack - 1) against the ISN it carries
+ * (seq - 1); on success fill @e's options as the SYN had them.
+ */
+bool synq_cookie_check(const struct synq_net *sn, struct synq_entry *e,
+		       u32 cookie)
+{
+	u32 now = synq_cookie_counter();
+	u32 low = cookie & ((1U << COOKIE_MAC_SHIFT) - 1);
+	u32 count = now - ((now - (low >> COOKIE_DATA_BITS)) & 3);
+	u8 wscale = (low >> 2) & 15;
+
+	if (synq_cookie_mac(sn, &e->t, e->irs, count, low) !=
+	    (cookie & ~((1U << COOKIE_MAC_SHIFT) - 1)))
+		return false;
+	if (wscale != COOKIE_NO_WSCALE && wscale > TCP_MAX_WSCALE)
+		return false;
+	e->iss = cookie;
+	e->mss = synq_msstab[(low >> 6) & 3];
+	e->wscale_ok = wscale != COOKIE_NO_WSCALE;
+	e->snd_wscale = e->wscale_ok ? wscale : 0;
+	e->sack_ok = (low >> 1) & 1;
+	e->ecn_ok = low & 1;
+	return true;
+}
+
+/*
+ * The timestamp offset of a cookie connection must be found again from the
+ * ACK alone: a keyed hash of the addresses, as secure_tcp_ts_off().
+ */
+u32 synq_cookie_ts_off(const struct synq_net *sn, const struct synq_tuple *t)
+{
+	return siphash_2u32((__force u32)t->laddr, (__force u32)t->raddr,
+			    &sn->cookie_key);
+}
+
+/* ---- when: the listener's cookie mode, overflow memory, pause ---- */
+
+/* Linux's TCP_SYNCOOKIE_VALID: cookies are checked this long after. */
+#define SYNQ_OVERFLOW_MEMORY	(2 * 60 * HZ)
+#define SYNQ_PAUSE_MAX_MS	60000
+
+int synq_syncookies(const struct synq_sock *ss)
+{
+	int mode = READ_ONCE(ss->syncookies);
+
+	return mode >= 0 ? mode :
+	       READ_ONCE(synq_pernet(sock_net(&ss->inet.sk))->syncookies);
+}
+
+bool synq_paused(const struct synq_sock *ss)
+{
+	return READ_ONCE(ss->paused) &&
+	       time_before(jiffies, READ_ONCE(ss->pause_until));
+}
+
+/* Could an ACK with no entry carry one of our cookies? */
+bool synq_cookie_expected(const struct synq_sock *ss)
+{
+	int mode = synq_syncookies(ss);
+
+	if (!mode)
+		return false;
+	return mode == 2 || synq_paused(ss) ||
+	       time_before(jiffies, READ_ONCE(ss->last_overflow) +
+			   SYNQ_OVERFLOW_MEMORY);
+}
+
+static void synq_flood_warn(struct synq_sock *ss, const char *what)
+{
+	const struct sock *tmpl = synq_tmpl(ss);
+
+	if (READ_ONCE(ss->flood_warned) || xchg(&ss->flood_warned, 1))
+		return;
+	net_info_ratelimited("possible SYN flood on %pI4:%u (netns %u, backlog %u): %s\n",
+			     &tmpl->sk_rcv_saddr, inet_sk(tmpl)->inet_num,
+			     sock_net(tmpl)->ns.inum,
+			     READ_ONCE(tmpl->sk_max_ack_backlog), what);
+}
+
+/*
+ * FreeBSD's syncache pause: a listener whose table overflows more than
+ * cookie_pause_threshold times in a second stops keeping state and answers
+ * every SYN with a cookie for cookie_pause_ms, doubling (up to 60 s) while
+ * the flood goes on.  Flood entries then cost one SYN-ACK each instead of a
+ * table slot and synack_retries retransmits.
+ */
+static void synq_pause_account(struct synq_sock *ss, struct synq_net *sn)
+{
+	int threshold = READ_ONCE(sn->cookie_pause_threshold);
+	unsigned long now = jiffies;
+	u32 len;
+
+	if (!threshold)
+		return;
+	if (time_after(now, READ_ONCE(ss->ovf_window) + HZ)) {
+		WRITE_ONCE(ss->ovf_window, now);
+		atomic_set(&ss->ovf_count, 0);
+	}
+	if (atomic_inc_return(&ss->ovf_count) != threshold)
+		return;
+
+	/* A flood right after a pause: it did not stop, pause longer. */
+	len = READ_ONCE(ss->pause_ms);
+	if (!len || time_after(now, READ_ONCE(ss->pause_until) +
+			       msecs_to_jiffies(2 * len)))
+		len = READ_ONCE(sn->cookie_pause_ms);
+	else
+		len = min_t(u32, 2 * len, SYNQ_PAUSE_MAX_MS);
+	WRITE_ONCE(ss->pause_ms, len);
+	WRITE_ONCE(ss->pause_until, now + msecs_to_jiffies(len));
+	WRITE_ONCE(ss->paused, 1);
+	atomic64_inc(&ss->pauses);
+	SYNQ_INC_STATS(sn, SYNQ_MIB_PAUSES);
+	net_info_ratelimited("SYN flood on %pI4:%u goes on: cookies only for %u ms\n",
+			     &synq_tmpl(ss)->sk_rcv_saddr,
+			     inet_sk(synq_tmpl(ss))->inet_num, len);
+}
+
+/*
+ * A SYN that would need a table slot it cannot have (mode 2, paused, or the
+ * table full): true to answer with a cookie; false to use the table, or,
+ * when it is full, to drop the SYN.  Counts as tcp_syn_flood_action().
+ */
+bool synq_want_cookie(struct synq_sock *ss, struct synq_net *sn, bool full)
+{
+	int mode = synq_syncookies(ss);
+
+	if (mode == 2) {
+		SYNQ_INC_STATS(sn, SYNQ_MIB_REQQFULLDOCOOKIES);
+		return true;
+	}
+	if (mode && synq_paused(ss)) {
+		SYNQ_INC_STATS(sn, SYNQ_MIB_PAUSEDCOOKIES);
+		return true;
+	}
+	if (!full)
+		return false;
+
+	WRITE_ONCE(ss->last_overflow, jiffies);
+	if (!mode) {
+		synq_flood_warn(ss, "dropping SYNs, cookies are off");
+		return false;
+	}
+	synq_flood_warn(ss, "sending cookies");
+	synq_pause_account(ss, sn);
+	SYNQ_INC_STATS(sn, SYNQ_MIB_REQQFULLDOCOOKIES);
+	return true;
+}
+
+/* The flood is over when the table has drained: warn again next time. */
+void synq_flood_reset(struct synq_sock *ss)
+{
+	if (READ_ONCE(ss->flood_warned) && !synq_paused(ss))
+		WRITE_ONCE(ss->flood_warned, 0);
+	if (READ_ONCE(ss->paused) && !synq_paused(ss))
+		WRITE_ONCE(ss->paused, 0);
+}
