@@ -122,11 +122,16 @@ static int __net_init synq_net_init(struct net *net)
 	err = synq_sysctl_net_init(sn);
 	if (err)
 		goto err_sink;
-	err = synq_input_init(sn);
+	err = synq_proc_net_init(sn);
 	if (err)
 		goto err_sysctl;
+	err = synq_input_init(sn);
+	if (err)
+		goto err_proc;
 	return 0;
 
+err_proc:
+	synq_proc_net_exit(sn);
 err_sysctl:
 	synq_sysctl_net_exit(sn);
 err_sink:
@@ -142,6 +147,7 @@ static void __net_exit synq_net_exit(struct net *net)
 	int i;
 
 	synq_input_exit(sn);
+	synq_proc_net_exit(sn);
 	synq_sysctl_net_exit(sn);
 	sock_release(sn->sink);
 	free_percpu(sn->mib);

@@ -296,7 +296,7 @@ static int synq_shutdown(struct socket *sock, int how)
 	return inet_shutdown(synq_sk(sk)->tmpl, how);
 }
 
-static void synq_get_info(struct synq_sock *ss, struct synq_info *info)
+void synq_get_info(struct synq_sock *ss, struct synq_info *info)
 {
 	struct sock *tmpl = synq_tmpl(ss);
 	struct synq_table *t;

@@ -90,6 +90,9 @@ static inline struct synq_net *synq_pernet(const struct net *net)
 
 int synq_netns_init(void);
 void synq_netns_exit(void);
+u64 synq_mib_read(const struct synq_net *sn, enum synq_mib_field field);
+int synq_proc_net_init(struct synq_net *sn);
+void synq_proc_net_exit(struct synq_net *sn);
 int synq_sysctl_net_init(struct synq_net *sn);
 void synq_sysctl_net_exit(struct synq_net *sn);
 
@@ -209,6 +212,7 @@ int synq_socket_init(int protocol);
 void synq_socket_exit(void);
 int synq_synack_retries(const struct synq_sock *ss);
 int synq_abort_on_overflow(const struct synq_sock *ss);
+void synq_get_info(struct synq_sock *ss, struct synq_info *info);
 
 /* ---- SYN cookies (cookies.c) ---- */
 
