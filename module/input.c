@@ -307,11 +307,12 @@ static unsigned int synq_overflow(struct synq_seg *s, struct sk_buff *skb)
 
 /* The child is on the accept queue: wake acceptors, let TCP take the ACK. */
 static unsigned int synq_child_ready(struct synq_seg *s, struct sock *child)
+	__releases(&child->sk_lock.slock)
 {
 	struct sock *tmpl = synq_tmpl(s->ss);
 
 	SYNQ_INC_STATS(s->sn, SYNQ_MIB_CHILDREN);
-	READ_ONCE(tmpl->sk_data_ready)(tmpl);
+	tmpl->sk_data_ready(tmpl);
 	bh_unlock_sock(child);
 	sock_put(child);
 	return NF_ACCEPT;

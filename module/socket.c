@@ -120,7 +120,7 @@ static int synq_listen_start(struct synq_sock *ss, int backlog)
 		return err;
 	}
 	rcu_assign_pointer(ss->table, t);
-	smp_store_release(&ss->inet.sk.sk_state, TCP_LISTEN);
+	WRITE_ONCE(ss->inet.sk.sk_state, TCP_LISTEN);
 	synq_listener_publish(synq_sk_net(ss), ss);
 	return 0;
 }
@@ -142,7 +142,7 @@ static void synq_listen_stop(struct synq_sock *ss)
 	RCU_INIT_POINTER(ss->table, NULL);
 	synchronize_rcu();
 	synq_table_destroy(t);
-	smp_store_release(&sk->sk_state, TCP_CLOSE);
+	WRITE_ONCE(sk->sk_state, TCP_CLOSE);
 }
 
 static int synq_release(struct socket *sock)

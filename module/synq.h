@@ -131,7 +131,7 @@ struct synq_entry {
 };
 
 struct synq_bucket {
-	spinlock_t lock;
+	spinlock_t lock;		/* writers of the chain; readers use RCU */
 	struct hlist_nulls_head chain;
 };
 
