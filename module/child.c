@@ -105,22 +105,31 @@ static int synq_reqsk_fill(struct synq_sock *ss, struct request_sock *req,
 }
 
 /*
- * Returns the child, bh-locked with the caller's reference, already on the
- * accept queue; NULL when TCP refused it (accept queue full, no memory, the
- * listener closing, or the 4-tuple already in ehash).
+ * Make the child and put it on the accept queue, waking acceptors; false
+ * when TCP refused it (accept queue full, no memory, the listener closing,
+ * or the 4-tuple already in ehash).
  */
-struct sock *synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
-			       const struct synq_entry *e)
+bool synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
+		       const struct synq_entry *e)
 {
 	struct sock *tmpl = synq_tmpl(ss);
 	struct request_sock *req;
+	struct sock *child;
 
 	req = synq_reqsk_alloc(tmpl);
 	if (!req)
-		return NULL;
+		return false;
 	if (synq_reqsk_fill(ss, req, skb, e)) {
 		__reqsk_free(req);
-		return NULL;
+		return false;
 	}
-	return tcp_get_cookie_sock(tmpl, skb, req, NULL, e->ts_off);
+	child = tcp_get_cookie_sock(tmpl, skb, req, NULL, e->ts_off);
+	if (!child)
+		return false;
+	/* It comes back bh-locked, with a reference for us. */
+	__acquire(&child->sk_lock.slock);
+	tmpl->sk_data_ready(tmpl);
+	bh_unlock_sock(child);
+	sock_put(child);
+	return true;
 }

@@ -305,16 +305,10 @@ static unsigned int synq_overflow(struct synq_seg *s, struct sk_buff *skb)
 	return synq_drop(s, skb, SYNQ_MIB_LISTENOVERFLOWS);
 }
 
-/* The child is on the accept queue: wake acceptors, let TCP take the ACK. */
-static unsigned int synq_child_ready(struct synq_seg *s, struct sock *child)
-	__releases(&child->sk_lock.slock)
+/* The child is on the accept queue: TCP takes the ACK and finds it. */
+static unsigned int synq_child_ready(struct synq_seg *s)
 {
-	struct sock *tmpl = synq_tmpl(s->ss);
-
 	SYNQ_INC_STATS(s->sn, SYNQ_MIB_CHILDREN);
-	tmpl->sk_data_ready(tmpl);
-	bh_unlock_sock(child);
-	sock_put(child);
 	return NF_ACCEPT;
 }
 
@@ -329,7 +323,6 @@ static unsigned int synq_rcv_cookie_ack(struct synq_seg *s,
 	struct sock *tmpl = synq_tmpl(s->ss);
 	struct synq_entry e = {};
 	struct synq_opts o;
-	struct sock *child;
 
 	if (!synq_cookie_expected(s->ss))
 		return NF_ACCEPT;
@@ -353,10 +346,9 @@ static unsigned int synq_rcv_cookie_ack(struct synq_seg *s,
 	if (sk_acceptq_is_full(tmpl))
 		return synq_overflow(s, skb);
 
-	child = synq_child_create(s->ss, skb, &e);
-	if (!child)
+	if (!synq_child_create(s->ss, skb, &e))
 		return synq_drop(s, skb, SYNQ_MIB_NOMEM);
-	return synq_child_ready(s, child);
+	return synq_child_ready(s);
 }
 
 static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
@@ -365,7 +357,6 @@ static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
 	struct sock *tmpl = synq_tmpl(s->ss);
 	struct synq_bucket *b;
 	struct synq_entry *e;
-	struct sock *child;
 
 	if (!t)
 		return NF_ACCEPT;
@@ -400,10 +391,9 @@ static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
 	synq_table_unlink_locked(t, e);
 	spin_unlock(&b->lock);
 
-	child = synq_child_create(s->ss, skb, e);
-	if (child) {
+	if (synq_child_create(s->ss, skb, e)) {
 		synq_entry_free(e);
-		return synq_child_ready(s, child);
+		return synq_child_ready(s);
 	}
 
 	/* Refused (the queue filled meanwhile, or no memory): retry later. */

@@ -247,7 +247,7 @@ void synq_select_window(const struct sock *tmpl, const struct dst_entry *dst,
 int synq_send_synack(struct synq_sock *ss, const struct synq_entry *e);
 u32 synq_isn(const struct synq_net *sn, const struct synq_tuple *t);
 
-struct sock *synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
-			       const struct synq_entry *e);
+bool synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
+		       const struct synq_entry *e);
 
 #endif /* _SYNQ_H */
