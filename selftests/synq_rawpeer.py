@@ -1,0 +1,541 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""
+synq_rawpeer.py: a TCP peer made by hand, for synq's handshake selftests.
+
+Runs in the client network namespace.  Sends hand-made TCP segments through
+a raw socket (socket(AF_INET, SOCK_RAW, IPPROTO_TCP): the kernel adds the IP
+header) with correct (or deliberately wrong) checksums and options, and
+receives the server's segments on the same raw socket, filed by port pair
+with their kernel arrival time (SO_TIMESTAMPNS).  It also owns the synq
+listeners of the server namespace (--srv-netns: it setns()es there to
+create them) so that a test can read SYNQ_INFO and accept() from the same
+process.  The client kernel must be kept from answering the server's
+segments with RSTs (nft drops them); everything this peer sends has IP TTL
+77 (--ttl) so that a rule "tcp flags rst, ip ttl != 77: drop" lets the
+peer's own RSTs through.
+
+Usage:
+  synq_rawpeer.py [--src IP] [--dst IP] [--srv-netns NAME] serve
+      reads commands, one a line "ID CMD KEY=VALUE...", answers each with
+      one line "ID<TAB>JSON"; ends at EOF or "ID quit".
+  synq_rawpeer.py [options] CMD KEY=VALUE...
+      runs one command and prints its JSON answer.
+
+Commands (ports are the client's sport and the server's dport):
+  hello                              -> {"ok": true}
+  listen port=P backlog=B [addr=IP]  synq listener in the server netns
+  info port=P                        -> SYNQ_INFO as a dict
+  wait port=P field=F value=V [cmp=eq|ne|ge|le] [timeout=S]
+                                     poll SYNQ_INFO until it holds; -> ok,
+                                     info, elapsed, since_send (seconds since
+                                     the last segment this peer sent)
+  accept port=P [timeout=S] [read=N] -> ok, peer, data (what the child read)
+  close port=P                       close the listener and its children
+  send sport=S dport=P [flags=S] [seq=N] [ack=N] [window=N] [urg=N]
+       [mss=N] [ws=N] [sack=1] [ts=TSVAL[:TSECR]] [opts=HEX] [payload=TEXT]
+       [doff=N] [badcsum=1] [trunc=N] [keep=1] [wait=S] [want=FLAGS]
+                                     send one segment (flags: letters of
+                                     FSRPAUEC or a number; seq random unless
+                                     given); with wait=S, -> "reply": the
+                                     first segment of the flow (with all of
+                                     want's flags, if given) within S s, or
+                                     null.  Earlier segments of the flow are
+                                     forgotten first unless keep=1.
+  collect sport=S dport=P [seconds=S] [until=FLAGS]
+                                     every segment of the flow within S s
+                                     (those already received included)
+  flood sport=S n=N dport=P [wait=S] [random=1] [seed=N]
+                                     N SYNs (random=1: random flags, numbers
+                                     and options) from ports S..S+N-1, then
+                                     collect for wait s; -> per port: what
+                                     was sent and the flags of the replies
+  quit
+
+Segments are dicts: sport, dport, seq, ack, flags ("SA"...), window, urg,
+options {mss, ws, sack_perm, ts: [tsval, tsecr], kinds: [..]}, len
+(payload), csum_ok, ttl, t (arrival, CLOCK_REALTIME seconds), rel (t minus
+the time the last segment of the flow was sent).
+"""
+
+import ctypes
+import errno
+import json
+import os
+import select
+import socket
+import struct
+import sys
+import time
+
+SOL_SYNQ = 283
+SYNQ_INFO = 1
+IPPROTO_SYNQ = 253
+INFO_FMT = "=10I5Q"
+INFO_FIELDS = ("version state nr_table_entries max_qlen_log qlen qlen_young "
+               "ack_backlog max_ack_backlog acked syncookies synack_retrans "
+               "expired accepted overflows drops").split()
+CLONE_NEWNET = 0x40000000
+SO_TIMESTAMPNS = 35
+SO_RCVBUFFORCE = 33
+FLAG_BITS = "FSRPAUEC"          # bit 0 = FIN ... bit 7 = CWR
+
+
+def flags_str(bits):
+    return "".join(c for i, c in enumerate(FLAG_BITS) if bits & (1 << i))
+
+
+def flags_num(spec):
+    spec = str(spec)
+    if spec.isdigit() or spec.startswith("0x"):
+        return int(spec, 0)
+    bits = 0
+    for c in spec.upper():
+        if c not in FLAG_BITS:
+            raise ValueError("unknown TCP flag %r" % c)
+        bits |= 1 << FLAG_BITS.index(c)
+    return bits
+
+
+def rand32():
+    return int.from_bytes(os.urandom(4), "big")
+
+
+def csum16(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def tcp_csum(src, dst, seg):
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + \
+        struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(seg))
+    return csum16(pseudo + seg)
+
+
+def build_options(a):
+    """MSS, SACK_PERM, TS, WS in Linux's order and layout."""
+    o = b""
+    if "mss" in a:
+        o += struct.pack("!BBH", 2, 4, int(a["mss"]))
+    ts = None
+    if "ts" in a:
+        parts = str(a["ts"]).split(":")
+        ts = (int(parts[0]), int(parts[1]) if len(parts) > 1 else 0)
+    sack = str(a.get("sack", "0")) not in ("0", "")
+    if sack and ts:
+        o += struct.pack("!BBBBII", 4, 2, 8, 10, ts[0], ts[1])
+    elif ts:
+        o += struct.pack("!BBBBII", 1, 1, 8, 10, ts[0], ts[1])
+    elif sack:
+        o += struct.pack("!BBBB", 1, 1, 4, 2)
+    if "ws" in a:
+        o += struct.pack("!BBBB", 1, 3, 3, int(a["ws"]))
+    if "opts" in a:
+        o += bytes.fromhex(a["opts"])
+    return o
+
+
+def make_segment(src, dst, sport, dport, seq, ack, flags, window=65535,
+                 urg=0, opts=b"", payload=b"", doff=None, badcsum=False,
+                 trunc=None):
+    if len(opts) % 4:
+        opts += b"\0" * (4 - len(opts) % 4)     # EOL padding
+    if doff is None:
+        doff = (20 + len(opts)) // 4
+    hdr = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xffffffff,
+                      ack & 0xffffffff, (doff & 0xf) << 4, flags & 0xff,
+                      window & 0xffff, 0, urg & 0xffff)
+    seg = hdr + opts + payload
+    if trunc is not None:
+        seg = seg[:trunc]
+    c = tcp_csum(src, dst, seg) if len(seg) >= 18 else 0
+    if badcsum:
+        c ^= 0x1234
+    if len(seg) >= 18:
+        seg = seg[:16] + struct.pack("!H", c) + seg[18:]
+    return seg
+
+
+def parse_options(raw):
+    o = {"kinds": []}
+    i = 0
+    while i < len(raw):
+        kind = raw[i]
+        if kind == 0:
+            break
+        if kind == 1:
+            o["kinds"].append(1)
+            i += 1
+            continue
+        if i + 1 >= len(raw):
+            o["bad"] = True
+            break
+        ln = raw[i + 1]
+        if ln < 2 or i + ln > len(raw):
+            o["bad"] = True
+            break
+        body = raw[i + 2:i + ln]
+        o["kinds"].append(kind)
+        if kind == 2 and ln == 4:
+            o["mss"] = struct.unpack("!H", body)[0]
+        elif kind == 3 and ln == 3:
+            o["ws"] = body[0]
+        elif kind == 4 and ln == 2:
+            o["sack_perm"] = True
+        elif kind == 8 and ln == 10:
+            o["ts"] = list(struct.unpack("!II", body))
+        i += ln
+    return o
+
+
+def parse_packet(pkt, t):
+    """An IPv4 packet with a TCP segment -> dict, or None."""
+    if len(pkt) < 20 or pkt[0] >> 4 != 4:
+        return None
+    ihl = (pkt[0] & 0xf) * 4
+    tot = struct.unpack("!H", pkt[2:4])[0]
+    if pkt[9] != socket.IPPROTO_TCP or len(pkt) < ihl + 20:
+        return None
+    src = socket.inet_ntoa(pkt[12:16])
+    dst = socket.inet_ntoa(pkt[16:20])
+    seg = pkt[ihl:tot]
+    sport, dport, seq, ack, off, fl, win, _, urg = \
+        struct.unpack("!HHIIBBHHH", seg[:20])
+    doff = (off >> 4) * 4
+    return {
+        "src": src, "dst": dst, "sport": sport, "dport": dport,
+        "seq": seq, "ack": ack, "flags": flags_str(fl), "flagbits": fl,
+        "window": win, "urg": urg, "doff": doff,
+        "options": parse_options(seg[20:doff]),
+        "len": len(seg) - doff, "ttl": pkt[8], "tos": pkt[1],
+        "csum_ok": tcp_csum(src, dst, seg) == 0, "t": t,
+    }
+
+
+class Peer:
+    def __init__(self, src, dst, srv_netns, ttl):
+        self.src = src
+        self.dst = dst
+        self.ttl = ttl
+        self.srv_netns = srv_netns
+        self.flows = {}             # (client port, server port) -> [seg]
+        self.sent_at = {}           # (client port, server port) -> time
+        self.last_send = time.time()
+        self.listeners = {}         # port -> socket
+        self.children = {}          # port -> [socket]
+        self.raw = socket.socket(socket.AF_INET, socket.SOCK_RAW,
+                                 socket.IPPROTO_TCP)
+        self.raw.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        try:
+            self.raw.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE,
+                                8 << 20)
+        except OSError:
+            self.raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        self.raw.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl)
+        self.libc = None
+
+    # --- the server namespace ------------------------------------------
+
+    def _setns(self, fd):
+        if self.libc is None:
+            self.libc = ctypes.CDLL(None, use_errno=True)
+        if self.libc.setns(fd, CLONE_NEWNET) != 0:
+            e = ctypes.get_errno()
+            raise OSError(e, "setns: " + os.strerror(e))
+
+    def srv_socket(self):
+        """A synq socket created in the server namespace."""
+        if not self.srv_netns:
+            return socket.socket(socket.AF_INET, socket.SOCK_STREAM,
+                                 IPPROTO_SYNQ)
+        own = os.open("/proc/self/ns/net", os.O_RDONLY)
+        path = self.srv_netns
+        if "/" not in path:
+            path = "/run/netns/" + path
+        target = os.open(path, os.O_RDONLY)
+        try:
+            self._setns(target)
+            try:
+                return socket.socket(socket.AF_INET, socket.SOCK_STREAM,
+                                     IPPROTO_SYNQ)
+            finally:
+                self._setns(own)
+        finally:
+            os.close(target)
+            os.close(own)
+
+    # --- receiving -----------------------------------------------------
+
+    def pump(self, timeout):
+        """Receive what arrives within timeout seconds (0: what is there)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = max(0.0, deadline - time.monotonic())
+            r, _, _ = select.select([self.raw], [], [], left)
+            if not r:
+                return
+            while True:
+                try:
+                    data, anc, _, _ = self.raw.recvmsg(
+                        65535, socket.CMSG_SPACE(16), socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    break
+                t = time.time()
+                for lvl, typ, cdata in anc:
+                    if lvl == socket.SOL_SOCKET and typ == SO_TIMESTAMPNS:
+                        sec, nsec = struct.unpack("=qq", cdata[:16])
+                        t = sec + nsec / 1e9
+                seg = parse_packet(data, t)
+                if seg is None or seg["src"] != self.dst:
+                    continue
+                key = (seg["dport"], seg["sport"])
+                if key in self.sent_at:
+                    seg["rel"] = round(t - self.sent_at[key], 6)
+                self.flows.setdefault(key, []).append(seg)
+            if left <= 0:
+                return
+
+    def wait_seg(self, key, timeout, want=0):
+        deadline = time.monotonic() + timeout
+        while True:
+            q = self.flows.get(key, [])
+            for i, seg in enumerate(q):
+                if seg["flagbits"] & want == want:
+                    return q.pop(i)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            self.pump(min(left, 0.05))
+
+    # --- sending -------------------------------------------------------
+
+    def send_seg(self, a):
+        sport = int(a["sport"])
+        dport = int(a["dport"])
+        seq = int(a["seq"], 0) if "seq" in a else rand32()
+        ack = int(a.get("ack", "0"), 0)
+        flags = flags_num(a.get("flags", "S"))
+        opts = build_options(a)
+        payload = a.get("payload", "").encode()
+        seg = make_segment(
+            self.src, self.dst, sport, dport, seq, ack, flags,
+            window=int(a.get("window", "65535"), 0),
+            urg=int(a.get("urg", "0"), 0), opts=opts, payload=payload,
+            doff=int(a["doff"]) if "doff" in a else None,
+            badcsum=a.get("badcsum", "0") == "1",
+            trunc=int(a["trunc"]) if "trunc" in a else None)
+        ttl = int(a.get("ttl", self.ttl))
+        if ttl != self.ttl:
+            self.raw.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl)
+        key = (sport, dport)
+        if a.get("keep", "0") != "1":
+            self.pump(0)
+            self.flows.pop(key, None)
+        now = time.time()
+        self.raw.sendto(seg, (self.dst, 0))
+        self.sent_at[key] = now
+        self.last_send = now
+        if ttl != self.ttl:
+            self.raw.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, self.ttl)
+        return {"sport": sport, "dport": dport, "seq": seq, "ack": ack,
+                "flags": flags_str(flags), "len": len(seg), "t": now}
+
+    # --- commands --------------------------------------------------------
+
+    def cmd_hello(self, a):
+        return {"ok": True}
+
+    def cmd_listen(self, a):
+        port = int(a["port"])
+        s = self.srv_socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((a.get("addr", self.dst), port))
+        s.listen(int(a.get("backlog", "16")))
+        self.listeners[port] = s
+        self.children[port] = []
+        return {"ok": True}
+
+    def info(self, port):
+        s = self.listeners[port]
+        raw = s.getsockopt(SOL_SYNQ, SYNQ_INFO, struct.calcsize(INFO_FMT))
+        if len(raw) != struct.calcsize(INFO_FMT):
+            raise OSError(errno.EINVAL, "SYNQ_INFO: %d bytes" % len(raw))
+        return dict(zip(INFO_FIELDS, struct.unpack(INFO_FMT, raw)))
+
+    def cmd_info(self, a):
+        return self.info(int(a["port"]))
+
+    def cmd_wait(self, a):
+        port = int(a["port"])
+        field = a["field"]
+        value = int(a["value"])
+        cmp = {"eq": lambda x: x == value, "ne": lambda x: x != value,
+               "ge": lambda x: x >= value, "le": lambda x: x <= value}
+        test = cmp[a.get("cmp", "eq")]
+        start = time.monotonic()
+        deadline = start + float(a.get("timeout", "2"))
+        while True:
+            info = self.info(port)
+            ok = test(info[field])
+            if ok or time.monotonic() >= deadline:
+                now = time.time()
+                return {"ok": ok, "info": info,
+                        "elapsed": round(time.monotonic() - start, 3),
+                        "since_send": round(now - self.last_send, 3)}
+            self.pump(0.02)
+
+    def cmd_accept(self, a):
+        port = int(a["port"])
+        s = self.listeners[port]
+        s.settimeout(float(a.get("timeout", "1")))
+        try:
+            c, peer = s.accept()
+        except (socket.timeout, BlockingIOError):
+            return {"ok": False}
+        self.children[port].append(c)
+        res = {"ok": True, "peer": [peer[0], peer[1]], "data": ""}
+        n = int(a.get("read", "0"))
+        if n:
+            c.settimeout(float(a.get("timeout", "1")))
+            data = b""
+            try:
+                while len(data) < n:
+                    chunk = c.recv(n - len(data))
+                    if not chunk:
+                        break
+                    data += chunk
+            except socket.timeout:
+                pass
+            res["data"] = data.decode(errors="replace")
+        return res
+
+    def cmd_close(self, a):
+        port = int(a["port"])
+        for c in self.children.pop(port, []):
+            c.close()
+        s = self.listeners.pop(port, None)
+        if s:
+            s.close()
+        return {"ok": s is not None}
+
+    def cmd_send(self, a):
+        sent = self.send_seg(a)
+        res = {"sent": sent}
+        if "wait" in a:
+            key = (sent["sport"], sent["dport"])
+            res["reply"] = self.wait_seg(key, float(a["wait"]),
+                                         flags_num(a.get("want", "0")))
+        return res
+
+    def cmd_collect(self, a):
+        key = (int(a["sport"]), int(a["dport"]))
+        until = flags_num(a["until"]) if "until" in a else None
+        deadline = time.monotonic() + float(a.get("seconds", "1"))
+        segs = []
+        while True:
+            segs += self.flows.pop(key, [])
+            if until is not None and any(s["flagbits"] & until == until
+                                         for s in segs):
+                break
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            self.pump(min(left, 0.05))
+        return {"segs": segs, "n": len(segs)}
+
+    def cmd_flood(self, a):
+        sport0 = int(a["sport"])
+        n = int(a["n"])
+        dport = int(a["dport"])
+        rnd = a.get("random", "0") == "1"
+        sent = []
+        self.pump(0)
+        for i in range(n):
+            sport = sport0 + i
+            self.flows.pop((sport, dport), None)
+            if rnd:
+                r = os.urandom(16)
+                spec = {"sport": str(sport), "dport": str(dport),
+                        "flags": str(r[0]),
+                        "seq": str(int.from_bytes(r[1:5], "big")),
+                        "ack": str(int.from_bytes(r[5:9], "big")),
+                        "window": str(int.from_bytes(r[9:11], "big"))}
+                if r[11] & 3 == 0:      # a quarter: garbage options
+                    spec["opts"] = os.urandom(4 * (r[12] % 11)).hex()
+                if r[13] & 7 == 0:      # an eighth: some payload
+                    spec["payload"] = "x" * (r[14] % 64)
+            else:
+                spec = {"sport": str(sport), "dport": str(dport),
+                        "flags": "S"}
+            s = self.send_seg(dict(spec, keep="1"))
+            sent.append(s)
+        self.pump(float(a.get("wait", "1")))
+        ports = {}
+        for s in sent:
+            replies = self.flows.pop((s["sport"], dport), [])
+            ports[str(s["sport"])] = {
+                "sent": s["flags"], "seq": s["seq"],
+                "replies": [r["flags"] for r in replies],
+                "synack": any(r["flagbits"] & 0x12 == 0x12 for r in replies)}
+        answered = [int(p) for p, v in ports.items() if v["synack"]]
+        return {"ports": ports, "answered": sorted(answered),
+                "n_answered": len(answered)}
+
+
+def parse_args(words):
+    a = {}
+    for w in words:
+        k, sep, v = w.partition("=")
+        if not sep:
+            raise ValueError("argument %r is not KEY=VALUE" % w)
+        a[k] = v
+    return a
+
+
+def run(peer, cmd, words):
+    fn = getattr(peer, "cmd_" + cmd, None)
+    if fn is None:
+        raise ValueError("unknown command %r" % cmd)
+    return fn(parse_args(words))
+
+
+def serve(peer):
+    for line in sys.stdin:
+        words = line.split()
+        if not words:
+            continue
+        cid = words[0]
+        if len(words) < 2 or words[1] == "quit":
+            print("%s\t%s" % (cid, json.dumps({"ok": True})), flush=True)
+            break
+        try:
+            res = run(peer, words[1], words[2:])
+        except Exception as e:          # answer, never die
+            res = {"error": "%s: %s" % (type(e).__name__, e)}
+        print("%s\t%s" % (cid, json.dumps(res)), flush=True)
+
+
+def main(argv):
+    opts = {"--src": "10.0.1.1", "--dst": "10.0.1.2", "--srv-netns": "",
+            "--ttl": "77"}
+    while argv and argv[0] in opts:
+        opts[argv[0]] = argv[1]
+        argv = argv[2:]
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0 if argv else 2
+    peer = Peer(opts["--src"], opts["--dst"], opts["--srv-netns"],
+                int(opts["--ttl"]))
+    if argv[0] == "serve":
+        serve(peer)
+        return 0
+    print(json.dumps(run(peer, argv[0], argv[1:]), indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
