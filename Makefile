@@ -3,6 +3,7 @@
 # synq: build the module against a kernel's headers, and drive the tests.
 #
 #   make                 build module/synq.ko (KDIR=... for another kernel)
+#                        and tools/synqize/libsynqize.so (scripts/synqize)
 #   make selftests       build the selftests (needs scripts/setup.sh)
 #   make check [T=...]   set up, build, run the selftests in QEMU VMs
 #   make demo            set up, build, load synq in a VM and show it
@@ -16,10 +17,16 @@ KDIR ?= /lib/modules/$(KVER)/build
 SYNQ_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 KSFT_DIR := $(CURDIR)/.cache/ksft/tools/testing/selftests
 
-all: module
+all: module synqize
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) SYNQ_VERSION=$(SYNQ_VERSION) modules
+
+# The LD_PRELOAD library of scripts/synqize.
+SYNQIZE_LIB := tools/synqize/libsynqize.so
+synqize: $(SYNQIZE_LIB)
+$(SYNQIZE_LIB): tools/synqize/synqize.c module/uapi/synq.h
+	$(CC) -shared -fPIC -O2 -Wall -Wextra -Imodule/uapi -o $@ $< -ldl
 
 selftests:
 	$(MAKE) -C selftests
@@ -32,13 +39,13 @@ setup:
 # Whatever fails, the last line of its output is the "N passed, N failed".
 check:
 	@scripts/setup.sh || { echo "check: set-up failed"; echo "0 passed, 1 failed"; exit 1; }
-	@$(MAKE) --no-print-directory -s module selftests >/dev/null || \
+	@$(MAKE) --no-print-directory -s module synqize selftests >/dev/null || \
 		{ echo "check: build failed"; echo "0 passed, 1 failed"; exit 1; }
 	@scripts/check.sh $(T)
 
 demo:
 	@scripts/setup.sh
-	@$(MAKE) --no-print-directory -s module >/dev/null
+	@$(MAKE) --no-print-directory -s module synqize >/dev/null
 	@scripts/vm.sh scripts/demo.sh
 
 lint:
@@ -51,9 +58,10 @@ install:
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -f $(SYNQIZE_LIB)
 	@if [ -e $(KSFT_DIR)/lib.mk ]; then $(MAKE) -C selftests clean; fi
 
 distclean: clean
 	rm -rf .cache
 
-.PHONY: all module selftests setup check demo lint install clean distclean
+.PHONY: all module synqize selftests setup check demo lint install clean distclean
