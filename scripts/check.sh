@@ -28,7 +28,10 @@ export SYNQ_VM_TIMEOUT=${SYNQ_VM_TIMEOUT:-480}
 
 cd "$TOP" || exit 1
 mkdir -p "$CACHE"
-: > "$LOG"
+# Private files while running: another check may run in the same tree.
+RUNLOG=$(mktemp "${TMPDIR:-/tmp}/synq-check.XXXXXX")
+GLOG=$(mktemp "${TMPDIR:-/tmp}/synq-check-group.XXXXXX")
+trap 'rm -f "$RUNLOG" "$GLOG"' EXIT
 
 groups=()
 if [ $# -gt 0 ]; then
@@ -52,7 +55,7 @@ else
 	[ -n "$rest" ] && groups+=("${rest# }")
 fi
 if [ "${#groups[@]}" = 0 ]; then
-	echo "check: no tests found in selftests/" | tee -a "$LOG"
+	echo "check: no tests found in selftests/"
 	echo "0 passed, 1 failed"
 	exit 1
 fi
@@ -61,8 +64,8 @@ start=$SECONDS
 n=0
 for g in "${groups[@]}"; do
 	n=$((n + 1))
-	glog=$CACHE/check.group$n.log
-	echo "# === boot $n/${#groups[@]}: $g" | tee -a "$LOG"
+	glog=$GLOG
+	echo "# === boot $n/${#groups[@]}: $g" | tee -a "$RUNLOG"
 	# shellcheck disable=SC2086 # a group is a list of test names
 	scripts/vm.sh scripts/run-selftests.sh $g 2>&1 | tee "$glog"
 	rc=${PIPESTATUS[0]}
@@ -77,17 +80,17 @@ for g in "${groups[@]}"; do
 	if [ -n "$line" ] && { [ "$rc" = 124 ] || [ "$rc" = 125 ] || [ "$gfailed" = 0 ]; }; then
 		echo "$line" | tee -a "$glog"
 	fi
-	cat "$glog" >> "$LOG"
-	rm -f "$glog"
+	cat "$glog" >> "$RUNLOG"
 done
 
-read -r passed failed skipped < <(awk -f scripts/tap-count.awk "$LOG")
+read -r passed failed skipped < <(awk -f scripts/tap-count.awk "$RUNLOG")
 if [ $((passed + failed + skipped)) = 0 ]; then
-	echo "not ok - no test ran" | tee -a "$LOG"
+	echo "not ok - no test ran" | tee -a "$RUNLOG"
 	failed=1
 fi
 echo "# ${#groups[@]} boot(s), $((SECONDS - start)) s; log in ${LOG#"$TOP"/}"
 summary="$passed passed, $failed failed, $skipped skipped"
-echo "$summary" >> "$LOG"
+echo "$summary" >> "$RUNLOG"
+cp "$RUNLOG" "$LOG"
 echo "$summary"
 [ "$failed" = 0 ]

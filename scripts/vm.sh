@@ -27,8 +27,8 @@
 #   SYNQ_VM_CPUS     vCPUs (default 2)
 #   SYNQ_KVER        kernel to boot (default: the one module/synq.ko is for)
 #   SYNQ_VM_APPEND   extra kernel command line
-#   SYNQ_VM_LOG      keep the kernel console log at this path
-#                    (default .cache/vm/console.log, overwritten each run)
+#   SYNQ_VM_LOG      where to keep the kernel console log when the VM has
+#                    ended (default .cache/vm/console.log: the last run's)
 
 set -euo pipefail
 
@@ -242,12 +242,12 @@ APPEND="$APPEND softlockup_panic=1 mitigations=off rdinit=/init"
 APPEND="$APPEND no_timer_check watchdog_thresh=30 rcupdate.rcu_cpu_stall_timeout=60"
 APPEND="$APPEND ${SYNQ_VM_APPEND:-}"
 
-mkdir -p "$(dirname "$LOG")"
-: > "$LOG"
+CONSOLE=$TMP/console.log
+: > "$CONSOLE"
 qemu-system-x86_64 \
 	-accel "$ACCEL" -m "$MEM" -smp "$CPUS" \
 	-nodefaults -display none -no-reboot \
-	-serial "file:$LOG" \
+	-serial "file:$CONSOLE" \
 	-kernel "$VMLINUZ" -initrd "$INITRD" -append "$APPEND" \
 	-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$TMP/out,mount_tag=out,security_model=none,multidevs=remap" \
@@ -274,6 +274,8 @@ wait "$QPID" || qrc=$?
 QPID=
 wait "$TPID" 2>/dev/null || true
 TPID=
+mkdir -p "$(dirname "$LOG")"
+cp "$CONSOLE" "$LOG.tmp.$$" && mv "$LOG.tmp.$$" "$LOG"
 
 # Print the part of a kernel log that explains a failure.
 explain() {
@@ -288,21 +290,21 @@ explain() {
 
 # The console log gets the kernel's messages since the command started.
 kernel_log=$TMP/out/dmesg
-[ -s "$kernel_log" ] || kernel_log=$LOG
+[ -s "$kernel_log" ] || kernel_log=$CONSOLE
 # Only look at what the kernel said once the command started.
 sed -n '/synq-vm: command start/,$p' "$kernel_log" > "$TMP/cmdlog"
 
 if [ "$timed_out" = 1 ]; then
 	echo "vm.sh: TIMEOUT: the VM did not finish within ${TIMEOUT}s (SYNQ_VM_TIMEOUT); QEMU killed" >&2
 	echo "vm.sh: kernel log tail ($LOG):" >&2
-	explain "$LOG" | sed 's/^/    /' >&2
+	explain "$CONSOLE" | sed 's/^/    /' >&2
 	exit 124
 fi
 if [ ! -s "$TMP/out/rc" ]; then
 	echo "vm.sh: VM CRASHED: the command did not finish (QEMU exit $qrc)" >&2
 	sed 's/^/    qemu: /' "$TMP/qemu.out" >&2
 	echo "vm.sh: kernel log ($LOG):" >&2
-	explain "$LOG" | sed 's/^/    /' >&2
+	explain "$CONSOLE" | sed 's/^/    /' >&2
 	exit 125
 fi
 rc=$(cat "$TMP/out/rc")
