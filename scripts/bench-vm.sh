@@ -1,0 +1,384 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# synq benchmarks against Linux's own TCP listener.  Runs INSIDE a VM
+# (scripts/bench.sh, or 'make bench', starts it through scripts/vm.sh):
+# insmod module/synq.ko, build network namespaces, run each benchmark
+# alternating TCP and synq (A B A B ...), and print a table of medians and
+# the ratio synq/TCP.  Not a test: nothing here passes or fails.
+#
+# Usage: scripts/bench-vm.sh     (as root, in a VM that may load modules)
+#
+# Environment (vm.sh passes SYNQ_* on; scripts/bench.sh maps BENCH_* here):
+#   SYNQ_BENCH_ONLY         which: "accept flood mem scale" (default all)
+#   SYNQ_BENCH_RUNS         runs of each side per figure (default 3)
+#   SYNQ_BENCH_ACCEPT_N     client threads, a list (default "1 8 64")
+#   SYNQ_BENCH_ACCEPT_T     accept() threads (default 2)
+#   SYNQ_BENCH_ACCEPT_SECS  seconds per accept run (default 5)
+#   SYNQ_BENCH_ACCEPT_VETH  1: the accept rate over veth too (default 0)
+#   SYNQ_BENCH_FLOOD_SECS   seconds per flood run (default 30)
+#   SYNQ_BENCH_PROBE_T      legitimate client threads under flood (default 2)
+#   SYNQ_BENCH_MEM_N        pending SYNs for the memory figure (default 10000)
+#   SYNQ_BENCH_SCALE_N      pending SYNs for the scale figure (default 1000000)
+#   SYNQ_BENCH_SCALE_RUNS   runs of each side for scale (default 1)
+#   SYNQ_BENCH_PERF         1: perf record -a -g one run of each side of the
+#                           accept (N=64) and flood benchmarks, print the
+#                           top symbols (default 0)
+#   SYNQ_BENCH_BIN          the synq_bench binary (default .cache/bench/synq_bench)
+
+set -uo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+KO=${SYNQ_KO:-$TOP/module/synq.ko}
+BIN=${SYNQ_BENCH_BIN:-$TOP/.cache/bench/synq_bench}
+ONLY=${SYNQ_BENCH_ONLY:-accept flood mem scale}
+RUNS=${SYNQ_BENCH_RUNS:-3}
+ACCEPT_N=${SYNQ_BENCH_ACCEPT_N:-1 8 64}
+ACCEPT_T=${SYNQ_BENCH_ACCEPT_T:-2}
+ACCEPT_SECS=${SYNQ_BENCH_ACCEPT_SECS:-5}
+ACCEPT_VETH=${SYNQ_BENCH_ACCEPT_VETH:-0}
+FLOOD_SECS=${SYNQ_BENCH_FLOOD_SECS:-30}
+PROBE_T=${SYNQ_BENCH_PROBE_T:-2}
+MEM_N=${SYNQ_BENCH_MEM_N:-10000}
+SCALE_N=${SYNQ_BENCH_SCALE_N:-1000000}
+SCALE_RUNS=${SYNQ_BENCH_SCALE_RUNS:-1}
+PERF=${SYNQ_BENCH_PERF:-0}
+WORK=/tmp/synq-bench
+USER_HZ=$(getconf CLK_TCK)
+
+# Namespaces: S (server), F (flooder / raw SYN sender), C (legitimate
+# clients); S-F over veth 10.0.1.0/24, S-C over veth 10.0.2.0/24.  S routes
+# everything else to a dummy device, so SYN-ACKs to spoofed sources leave
+# the server and cost what a real one costs, then vanish.
+S=bench-srv
+F=bench-fld
+C=bench-cli
+S_F=10.0.1.2
+S_C=10.0.2.2
+SPOOF_BASE=10.128.0.0	# raw SYN sources: SPOOF_BASE + i, i < 8M
+
+log() { echo "# $*" >&2; }
+die() { echo "bench: $*" >&2; exit 1; }
+
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+cleanup() {
+	local p
+	for p in $(jobs -p); do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	for ns in $S $F $C; do ip netns del "$ns" 2>/dev/null; done
+}
+trap cleanup EXIT
+
+setup_net() {
+	local ns
+	for ns in $S $F $C; do
+		ip netns add "$ns" || die "ip netns add $ns"
+		ip -n "$ns" link set lo up
+	done
+	ip link add name vf netns $S type veth peer name vs netns $F
+	ip link add name vc netns $S type veth peer name vs netns $C
+	ip -n $S addr add $S_F/24 dev vf
+	ip -n $S addr add $S_C/24 dev vc
+	ip -n $F addr add 10.0.1.1/24 dev vs
+	ip -n $C addr add 10.0.2.1/24 dev vs
+	for ns in $S $F $C; do
+		ip -n "$ns" link set dev "$( [ "$ns" = $S ] && echo vf || echo vs)" up
+	done
+	ip -n $S link set vc up
+	ip -n $S link add dummy0 type dummy
+	ip -n $S link set dummy0 up
+	ip -n $S route add default dev dummy0
+	ip -n $F route add default via $S_F
+	ip -n $C route add default via $S_C
+	for ns in $S $F $C; do
+		in_ns "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.default.rp_filter=0
+	done
+	in_ns $S sysctl -qw net.ipv4.conf.vf.rp_filter=0 \
+		net.ipv4.tcp_syncookies=1 net.synq.syncookies=1 \
+		net.core.somaxconn=4194304
+	in_ns $S sysctl -qw net.core.netdev_max_backlog=10000 2>/dev/null || true
+}
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0 || a == "-" || b == "-") print "-"; else printf "%.2f", a / b }'; }
+
+# Results: one line per figure.
+RESULTS=()
+result() {	# FIGURE UNIT TCP_LIST SYNQ_LIST
+	local mt ms
+	mt=$(echo "$3" | median)
+	ms=$(echo "$4" | median)
+	RESULTS+=("$(printf '%-44s %-10s %12s %12s %7s' "$1" "$2" "$mt" "$ms" "$(ratio "$ms" "$mt")")")
+	log "RESULT $1 [$2]: tcp {$3} synq {$4} medians $mt $ms"
+}
+
+# Server: start_server NS PROTO ADDR PORT THREADS BACKLOG; sets SRV_PID and
+# SRV_OUT (its output file); waits for "ready".
+start_server() {
+	local i
+	SRV_OUT=$WORK/server.$2.$4.out
+	in_ns "$1" "$BIN" server "$2" "$3" "$4" "$5" "$6" > "$SRV_OUT" 2>&1 &
+	SRV_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -q ready "$SRV_OUT" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	cat "$SRV_OUT" >&2
+	die "server $2 did not start"
+}
+
+# stop_server: SIGTERM, wait; sets CLOSE_US, the close() time.
+stop_server() {
+	kill -TERM "$SRV_PID" 2>/dev/null
+	wait "$SRV_PID" 2>/dev/null
+	CLOSE_US=$(awk '/^close_us/ {print $2}' "$SRV_OUT")
+}
+
+# Pending SYNs of the listener on PORT in S: synq's qlen, TCP's SYN_RECV.
+pending() {	# PROTO PORT
+	if [ "$1" = synq ]; then
+		in_ns $S awk -v p=":$2" 'index($1, p) && substr($1, length($1) - length(p) + 1) == p {print $6; exit}' /proc/net/synq
+	else
+		in_ns $S "$BIN" count "$2"
+	fi
+}
+
+slab() {	# CACHE -> "active_objs bytes_per_obj" (slab pages / objects per slab)
+	awk -v c="$1" '$1 == c {printf "%d %d\n", $2, $6 * 4096 / $5}' /proc/slabinfo
+}
+
+cpu_stat() { awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $8}' /proc/stat; }	# busy softirq
+dev_stat() { in_ns "$1" cat "/sys/class/net/$2/statistics/$3"; }
+softnet_drops() {
+	local s=0 x
+	for x in $(awk '{print $2}' /proc/net/softnet_stat); do s=$((s + 16#$x)); done
+	echo $s
+}
+
+perf_top() {	# LABEL PERF_DATA
+	log "perf: $1 (top symbols, share of samples, kernel and user)"
+	perf report -i "$2" --no-children --sort sym --stdio 2>/dev/null |
+		grep -E '^ +[0-9]' | head -n 30 | sed 's/^/#   /'
+}
+
+# ---- 1. accept rate --------------------------------------------------------
+
+accept_run() {	# NS ADDR PROTO PORT N [PERF_LABEL]
+	local out rate
+	start_server "$1" "$3" "$2" "$4" "$ACCEPT_T" 4096
+	if [ -n "${6:-}" ]; then
+		perf record -a -g -o "$WORK/perf.$6" -- sleep "$ACCEPT_SECS" >/dev/null 2>&1 &
+	fi
+	local cns=$1
+	[ "$1" = $S ] && [ "$2" = $S_C ] && cns=$C
+	out=$(in_ns "$cns" "$BIN" client "$2" "$4" "$5" "$ACCEPT_SECS")
+	wait_perf
+	stop_server
+	rate=$(echo "$out" | awk '{print $6}')
+	log "accept $3 N=$5 via $2: $out"
+	echo "$rate"
+}
+
+PERF_PID=
+wait_perf() { local p; for p in $(jobs -p); do [ "$p" = "$SRV_PID" ] || wait "$p" 2>/dev/null; done; }
+
+bench_accept() {
+	local where addr ns n r tcp synq port=9000 lbl
+	for where in lo ${ACCEPT_VETH/#1/veth}; do
+		[ "$where" = 0 ] && continue
+		if [ "$where" = lo ]; then ns=$S addr=127.0.0.1; else ns=$S addr=$S_C; fi
+		for n in $ACCEPT_N; do
+			tcp="" synq=""
+			for ((r = 1; r <= RUNS; r++)); do
+				lbl=""
+				[ "$PERF" = 1 ] && [ "$r" = 1 ] && [ "$n" = "${ACCEPT_N##* }" ] && [ "$where" = lo ] && lbl=accept-tcp
+				tcp+=" $(accept_run $ns $addr tcp $((port++)) "$n" $lbl)"
+				[ -n "$lbl" ] && lbl=accept-synq
+				synq+=" $(accept_run $ns $addr synq $((port++)) "$n" $lbl)"
+			done
+			result "accept rate, $where, N=$n T=$ACCEPT_T" "conn/s" "$tcp" "$synq"
+		done
+	done
+	if [ "$PERF" = 1 ]; then
+		perf_top "accept tcp N=${ACCEPT_N##* }" "$WORK/perf.accept-tcp"
+		perf_top "accept synq N=${ACCEPT_N##* }" "$WORK/perf.accept-synq"
+	fi
+}
+
+# ---- 2. SYN flood ------------------------------------------------------------
+
+# One flood run; prints "success median_us p99_us syns_per_s syns_per_softirq_s syns_per_busy_s"
+flood_run() {	# PROTO PORT [PERF_LABEL]
+	local proto=$1 port=$2 c0 c1 rx0 rx1 tx0 tx1 hp probe secs0 secs1 s_busy s_sirq rx tx
+	start_server $S "$proto" 0.0.0.0 "$port" "$ACCEPT_T" 1024
+	rx0=$(dev_stat $S vf rx_packets); tx0=$(dev_stat $S dummy0 tx_packets)
+	read -r c0 s0 < <(cpu_stat); secs0=$(date +%s.%N)
+	in_ns $F hping3 -q -S --flood --rand-source -p "$port" $S_F >/dev/null 2>&1 &
+	hp=$!
+	sleep 1	# let the flood fill the table before the clients come
+	if [ -n "${3:-}" ]; then
+		perf record -a -g -o "$WORK/perf.$3" -- sleep 10 >/dev/null 2>&1 &
+	fi
+	probe=$(in_ns $C "$BIN" probe $S_C "$port" "$PROBE_T" "$((FLOOD_SECS - 1))" 3000)
+	kill -INT $hp 2>/dev/null; wait $hp 2>/dev/null
+	read -r c1 s1 < <(cpu_stat); secs1=$(date +%s.%N)
+	rx1=$(dev_stat $S vf rx_packets); tx1=$(dev_stat $S dummy0 tx_packets)
+	wait_perf
+	log "flood $proto: probe: $probe"
+	log "flood $proto: /proc/net/synq: $(in_ns $S awk -v p=":$port" 'index($1, p)' /proc/net/synq | head -n 1)"
+	stop_server
+	rx=$((rx1 - rx0)); tx=$((tx1 - tx0))
+	s_busy=$(awk -v a="$c0" -v b="$c1" -v h="$USER_HZ" 'BEGIN {print (b - a) / h}')
+	s_sirq=$(awk -v a="$s0" -v b="$s1" -v h="$USER_HZ" 'BEGIN {print (b - a) / h}')
+	log "flood $proto: SYNs in $rx, SYN-ACKs out $tx, $(awk -v a="$secs0" -v b="$secs1" 'BEGIN {printf "%.1f", b - a}') s, busy CPU $s_busy s, softirq CPU $s_sirq s"
+	echo "$probe" | awk -v rx="$rx" -v tx="$tx" -v t0="$secs0" -v t1="$secs1" -v sb="$s_busy" -v ss="$s_sirq" \
+		'{printf "%s %s %s %.0f %.0f %.0f %.0f\n", $6, $8, $10, rx / (t1 - t0), (ss > 0 ? rx / ss : 0), (sb > 0 ? rx / sb : 0), tx / (t1 - t0)}'
+}
+
+bench_flood() {
+	local r port=9500 lbl out i
+	local -a T S_ names=("legit connects OK under flood" "legit connect median under flood"
+		"legit connect p99 under flood" "SYNs received during flood"
+		"SYNs per softirq CPU-second" "SYNs per busy CPU-second" "SYN-ACKs sent during flood")
+	local -a units=("%" "us" "us" "SYN/s" "SYN/cpu-s" "SYN/cpu-s" "pkt/s")
+	for ((i = 0; i < 7; i++)); do T[i]=""; S_[i]=""; done
+	for ((r = 1; r <= RUNS; r++)); do
+		lbl=""; [ "$PERF" = 1 ] && [ "$r" = 1 ] && lbl=flood-tcp
+		read -r -a out < <(flood_run tcp $((port++)) $lbl)
+		for ((i = 0; i < 7; i++)); do T[i]+=" ${out[i]}"; done
+		[ -n "$lbl" ] && lbl=flood-synq
+		read -r -a out < <(flood_run synq $((port++)) $lbl)
+		for ((i = 0; i < 7; i++)); do S_[i]+=" ${out[i]}"; done
+	done
+	for ((i = 0; i < 7; i++)); do
+		result "${names[i]} (${FLOOD_SECS}s)" "${units[i]}" "${T[i]}" "${S_[i]}"
+	done
+	if [ "$PERF" = 1 ]; then
+		perf_top "flood tcp" "$WORK/perf.flood-tcp"
+		perf_top "flood synq" "$WORK/perf.flood-synq"
+	fi
+}
+
+# ---- 3. memory per pending SYN -------------------------------------------------
+
+# Wait until no TCP request sock is left from an earlier run (they outlive
+# their listener until their next timer).
+wait_reqsk_gone() {
+	local i base=$1
+	for ((i = 0; i < 300; i++)); do
+		[ "$(slab request_sock_TCP | awk '{print $1}')" -le "$((base + 200))" ] && return 0
+		sleep 0.5
+	done
+	log "request_sock_TCP did not drain: $(slab request_sock_TCP)"
+}
+
+# Fill a listener with N half-open connections; prints
+# "pending slab_bytes_per_syn table_bytes kmem_bytes_per_syn insert_us lookup_us close_us reclaim_ms"
+fill_run() {	# PROTO PORT N
+	local proto=$1 port=$2 n=$3 cache a0 a1 per m0 m1 buckets=0 sent lk q i reclaim t0 close_us d0 d1
+	if [ "$proto" = synq ]; then cache=synq_entry; else cache=request_sock_TCP; fi
+	m0=$(awk '/^(Slab|VmallocUsed):/ {s += $2} END {print s}' /proc/meminfo)
+	d0=$(softnet_drops)
+	start_server $S "$proto" $S_F "$port" 0 $((n + n / 8 + 16))
+	read -r a0 per < <(slab $cache)
+	sent=$(in_ns $F "$BIN" raw SYN $SPOOF_BASE "$n" $S_F "$port" 0)
+	# Wait for the softirqs to catch up: the count stops moving.
+	q=-1
+	for ((i = 0; i < 600; i++)); do
+		local q2
+		q2=$(pending "$proto" "$port")
+		[ "$q2" = "$q" ] && [ "$q2" -ge "$((n * 99 / 100))" ] && break
+		[ "$q2" = "$q" ] && [ "$i" -gt 20 ] && break
+		q=$q2
+		sleep 0.5
+	done
+	q=$(pending "$proto" "$port")
+	read -r a1 _ < <(slab $cache)
+	m1=$(awk '/^(Slab|VmallocUsed):/ {s += $2} END {print s}' /proc/meminfo)
+	d1=$(softnet_drops)
+	if [ "$proto" = synq ]; then
+		kill -USR1 "$SRV_PID"; sleep 0.3
+		buckets=$(awk '/^qlen/ {print $4}' "$SRV_OUT" | tail -n 1)
+	fi
+	lk=$(in_ns $F "$BIN" raw RST $SPOOF_BASE "$n" $S_F "$port" 0)
+	log "fill $proto N=$n: $sent; pending $q; lookups (out-of-window RSTs): $lk; softnet drops $((d1 - d0))"
+	log "fill $proto: $cache active objects $a0 -> $a1 at $per B; buckets $buckets; Slab+VmallocUsed +$((m1 - m0)) kB"
+	stop_server
+	close_us=$CLOSE_US
+	t0=$(date +%s%N)
+	if [ "$proto" = tcp ]; then wait_reqsk_gone "$a0"; fi
+	reclaim=$(( ($(date +%s%N) - t0) / 1000000 ))
+	awk -v q="$q" -v a0="$a0" -v a1="$a1" -v per="$per" -v b="$buckets" -v m0="$m0" -v m1="$m1" \
+		-v sent="$sent" -v lk="$lk" -v c="$close_us" -v rc="$reclaim" 'BEGIN {
+		split(sent, s, " "); split(lk, l, " ");
+		tb = b * 16;	# sizeof(struct synq_bucket): spinlock_t + hlist_nulls_head
+		printf "%d %.1f %d %.1f %.2f %.2f %d %d\n", q, (a1 - a0) * per / (q ? q : 1), tb,
+			(m1 - m0) * 1024 / (q ? q : 1), s[4] / s[2], l[4] / l[2], c, rc }'
+}
+
+bench_mem() {
+	local r port=9700 out
+	local tq="" sq="" tb="" sb="" tt="" st="" tk="" sk=""
+	in_ns $S sysctl -qw net.ipv4.tcp_max_syn_backlog=$((MEM_N * 2)) \
+		net.synq.max_syn_backlog=$((MEM_N * 2)) \
+		net.ipv4.tcp_synack_retries=255 net.synq.synack_retries=255
+	for ((r = 1; r <= RUNS; r++)); do
+		read -r -a out < <(fill_run tcp $((port++)) "$MEM_N")
+		tq+=" ${out[0]}"; tb+=" ${out[1]}"; tk+=" ${out[3]}"
+		read -r -a out < <(fill_run synq $((port++)) "$MEM_N")
+		sq+=" ${out[0]}"; sb+=" ${out[1]}"; sk+=" ${out[3]}"
+		st+=" $(awk -v a="${out[1]}" -v t="${out[2]}" -v q="${out[0]}" 'BEGIN {printf "%.1f", a + t / (q ? q : 1)}')"
+	done
+	result "pending SYNs held (of $MEM_N sent)" "count" "$tq" "$sq"
+	result "memory per pending SYN: slab objects" "B/SYN" "$tb" "$sb"
+	result "memory per pending SYN: + synq buckets" "B/SYN" "$tb" "$st"
+	result "memory per pending SYN: Slab+Vmalloc delta" "B/SYN" "$tk" "$sk"
+}
+
+# ---- 4. scale ----------------------------------------------------------------------
+
+bench_scale() {
+	local r port=9800 out n=$SCALE_N
+	local tq="" sq="" ti="" si="" tl="" sl="" tc="" sc="" tr="" sr="" tb="" sb=""
+	in_ns $S sysctl -qw net.ipv4.tcp_max_syn_backlog=$((n * 2)) \
+		net.synq.max_syn_backlog=$((n * 2)) \
+		net.ipv4.tcp_synack_retries=255 net.synq.synack_retries=255
+	for ((r = 1; r <= SCALE_RUNS; r++)); do
+		read -r -a out < <(fill_run tcp $((port++)) "$n")
+		tq+=" ${out[0]}"; tb+=" ${out[1]}"; ti+=" ${out[4]}"; tl+=" ${out[5]}"; tc+=" ${out[6]}"; tr+=" $(( ${out[6]} / 1000 + ${out[7]} ))"
+		read -r -a out < <(fill_run synq $((port++)) "$n")
+		sq+=" ${out[0]}"; sb+=" ${out[1]}"; si+=" ${out[4]}"; sl+=" ${out[5]}"; sc+=" ${out[6]}"; sr+=" $(( ${out[6]} / 1000 + ${out[7]} ))"
+	done
+	result "scale: pending SYNs held (of $n sent)" "count" "$tq" "$sq"
+	result "scale: insert, sender time per SYN" "us" "$ti" "$si"
+	result "scale: lookup, time per out-of-window RST" "us" "$tl" "$sl"
+	result "scale: close(listener) syscall" "us" "$tc" "$sc"
+	result "scale: close until memory freed" "ms" "$tr" "$sr"
+	result "scale: memory per pending SYN: slab objects" "B/SYN" "$tb" "$sb"
+}
+
+# ---- main ----------------------------------------------------------------------------
+
+[ -x "$BIN" ] || die "$BIN missing: build it with 'make bench-build'"
+command -v hping3 >/dev/null || die "hping3 missing (scripts/setup.sh)"
+mkdir -p "$WORK"
+insmod "$KO" || die "insmod $KO"
+setup_net
+log "synq bench: kernel $(uname -r), $(nproc) CPUs, module $(modinfo -F version "$KO" 2>/dev/null || echo '?'), runs $RUNS"
+log "accept: N='$ACCEPT_N' T=$ACCEPT_T ${ACCEPT_SECS}s; flood ${FLOOD_SECS}s; mem N=$MEM_N; scale N=$SCALE_N"
+
+for b in $ONLY; do
+	case $b in
+	accept) bench_accept ;;
+	flood) bench_flood ;;
+	mem) bench_mem ;;
+	scale) bench_scale ;;
+	*) die "unknown benchmark $b" ;;
+	esac
+done
+
+echo
+printf '%-44s %-10s %12s %12s %7s\n' "figure (median of runs)" unit "Linux TCP" synq synq/TCP
+for line in "${RESULTS[@]}"; do echo "$line"; done
