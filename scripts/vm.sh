@@ -141,9 +141,12 @@ fi
 # Output goes through a pipe: a 9p file opened twice (>>/dev/stdout)
 # would have its writes clobber each other.
 {
-	chroot $R /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+	# switch_root in a mount namespace of its own: a plain chroot would
+	# make unshare(CLONE_NEWUSER) fail with EPERM in the command.
+	unshare -m sh -c "cd $R && mount --move . / && exec chroot . \
+		/usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		/bin/bash /run/synq/cmd </dev/null 2>&1
+		/bin/bash /run/synq/cmd" </dev/null 2>&1
 	echo $? > /rc
 } | cat > $R/run/synq/output
 rc=$(cat /rc)

@@ -79,8 +79,12 @@ ksft_run() {
 	shift
 	case $- in *e*) had_e=1 ;; esac
 	set +e
+	# What a subtest defers is cleaned up when it ends.
+	ksft_defer_file=$(mktemp /tmp/synq-defer.XXXXXX)
 	(set -e; "$@")
 	rc=$?
+	run_defers "$ksft_defer_file"
+	ksft_defer_file=$ksft_defer_top
 	[ "$had_e" = 1 ] && set -e
 	ksft_n=$((ksft_n + 1))
 	case $rc in
@@ -125,19 +129,29 @@ check_dmesg_clean() {
 
 # --- clean-up ---------------------------------------------------------------
 
-ksft_defer_cmds=()
+# Deferred commands live in a file, so that a subtest (a subshell) can
+# defer too; ksft_run cleans up after each subtest, cleanup at exit.
+ksft_defer_top=$(mktemp /tmp/synq-defer.XXXXXX)
+ksft_defer_file=$ksft_defer_top
 
 # defer CMD: run CMD (a string for eval) at exit, last deferred first.
 defer() {
-	ksft_defer_cmds+=("$*")
+	printf '%s\n' "$*" >> "$ksft_defer_file"
+}
+
+# run_defers FILE: run and forget the commands deferred to FILE.
+run_defers() {
+	local cmd
+	[ -e "$1" ] || return 0
+	tac "$1" | while IFS= read -r cmd; do
+		eval "$cmd" >/dev/null 2>&1 || true
+	done
+	rm -f "$1"
 }
 
 cleanup() {
-	local i
-	for ((i = ${#ksft_defer_cmds[@]} - 1; i >= 0; i--)); do
-		eval "${ksft_defer_cmds[i]}" >/dev/null 2>&1 || true
-	done
-	ksft_defer_cmds=()
+	run_defers "$ksft_defer_file"
+	run_defers "$ksft_defer_top"
 }
 trap cleanup EXIT
 
