@@ -28,7 +28,9 @@
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -356,6 +358,7 @@ FIXTURE_TEARDOWN(sock)
 TEST_F(sock, socket_opts)
 {
 	int fd = sock_new(_metadata, variant->proto);
+	int v;
 
 	EXPECT_EQ(variant->proto, get_int(_metadata, fd, SOL_SOCKET,
 					  SO_PROTOCOL));
@@ -370,6 +373,9 @@ TEST_F(sock, socket_opts)
 	EXPECT_EQ(TCP_LISTEN, tcp_info(_metadata, fd).tcpi_state);
 	EXPECT_EQ(variant->proto, get_int(_metadata, fd, SOL_SOCKET,
 					  SO_PROTOCOL));
+	/* No byte counts on a listener. */
+	EXPECT_EQ(-1, ioctl(fd, FIONREAD, &v));
+	EXPECT_EQ(EINVAL, errno);
 	close(fd);
 }
 
@@ -444,6 +450,22 @@ TEST_F(sock, bind_errors)
 	/* accept4() flags it does not know. */
 	EXPECT_EQ(-1, accept4(fd, NULL, NULL, 0x1));
 	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+}
+
+/* IP_FREEBIND lets a listener bind an address the host does not have. */
+TEST_F(sock, bind_freebind)
+{
+	struct sockaddr_in a;
+	int fd = sock_new(_metadata, variant->proto);
+
+	ASSERT_EQ(0, set_int(fd, SOL_IP, IP_FREEBIND, 1));
+	addr_lo(&a, 0);
+	a.sin_addr.s_addr = inet_addr("192.0.2.1");
+	EXPECT_EQ(0, bind(fd, (struct sockaddr *)&a, sizeof(a)))
+		TH_LOG("bind: %s", strerror(errno));
+	EXPECT_EQ(0, listen(fd, 8));
+	EXPECT_NE(0, local_port(_metadata, fd));
 	close(fd);
 }
 
@@ -925,12 +947,14 @@ TEST_F(sock, child_is_tcp)
 
 /*
  * accept() right as the handshake completes: the child it returns is in
- * ESTABLISHED, never still in SYN_RECV.
+ * ESTABLISHED, never still in SYN_RECV.  The acceptor spins on a
+ * non-blocking accept() to take each child the moment it is queued.
  */
-#define RACE_ROUNDS	100
+#define RACE_ROUNDS	1000
 
 struct race {
 	int lfd;
+	int bad;
 	int bad_state;
 	int accepted;
 	int err;
@@ -940,19 +964,27 @@ static void *race_acceptor(void *arg)
 {
 	struct race *r = arg;
 	struct tcp_info ti;
+	struct timespec t0, t;
 	socklen_t len;
-	int i, fd;
+	int fd;
 
-	for (i = 0; i < RACE_ROUNDS; i++) {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (r->accepted < RACE_ROUNDS) {
 		fd = accept(r->lfd, NULL, NULL);
 		if (fd < 0) {
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			if (errno == EAGAIN && t.tv_sec - t0.tv_sec < 20)
+				continue;
 			r->err = errno;
 			break;
 		}
 		len = sizeof(ti);
+		memset(&ti, 0, sizeof(ti));
 		if (getsockopt(fd, SOL_TCP, TCP_INFO, &ti, &len) ||
-		    ti.tcpi_state != TCP_ESTABLISHED)
+		    ti.tcpi_state != TCP_ESTABLISHED) {
 			r->bad_state = ti.tcpi_state;
+			r->bad++;
+		}
 		r->accepted++;
 		close(fd);
 	}
@@ -961,23 +993,36 @@ static void *race_acceptor(void *arg)
 
 TEST_F(sock, accept_established)
 {
+	static int cfd[RACE_ROUNDS];
 	struct race r = { 0 };
+	struct rlimit rl;
 	pthread_t t;
 	__u16 port;
-	int i, cfd;
+	int i;
 
-	r.lfd = listener(_metadata, variant->proto, 8, &port);
-	ASSERT_EQ(0, pthread_create(&t, NULL, race_acceptor, &r));
-	for (i = 0; i < RACE_ROUNDS; i++) {
-		cfd = client(_metadata, port);
-		ASSERT_TRUE(wait_poll(cfd, POLLIN, WAIT_MS) & POLLIN);
-		close(cfd);
+	/* The clients stay open: room for them and the children. */
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
+	if (rl.rlim_cur < 2 * RACE_ROUNDS + 64) {
+		rl.rlim_cur = 2 * RACE_ROUNDS + 64;
+		if (rl.rlim_max < rl.rlim_cur)
+			rl.rlim_max = rl.rlim_cur;
+		ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl))
+			TH_LOG("setrlimit(RLIMIT_NOFILE): %s", strerror(errno));
 	}
-	ASSERT_EQ(0, thread_join(t));
+	r.lfd = listener(_metadata, variant->proto, RACE_ROUNDS, &port);
+	ASSERT_EQ(0, fcntl(r.lfd, F_SETFL, O_NONBLOCK));
+	ASSERT_EQ(0, pthread_create(&t, NULL, race_acceptor, &r));
+	/* Kept open: a FIN would move the child on to CLOSE_WAIT. */
+	for (i = 0; i < RACE_ROUNDS; i++)
+		cfd[i] = client(_metadata, port);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	for (i = 0; i < RACE_ROUNDS; i++)
+		close(cfd[i]);
 	EXPECT_EQ(0, r.err);
 	EXPECT_EQ(RACE_ROUNDS, r.accepted);
-	EXPECT_EQ(0, r.bad_state) TH_LOG("accept() gave a child in state %d",
-					 r.bad_state);
+	EXPECT_EQ(0, r.bad)
+		TH_LOG("%d of %d children accepted in state %d", r.bad,
+		       RACE_ROUNDS, r.bad_state);
 	close(r.lfd);
 }
 
@@ -1258,6 +1303,37 @@ TEST_F(sock, priority_after_tos)
 	EXPECT_EQ(2, get_int(_metadata, fd, SOL_SOCKET, SO_PRIORITY));
 	EXPECT_EQ(IPTOS_LOWDELAY, get_int(_metadata, fd, SOL_IP, IP_TOS));
 	close(fd);
+}
+
+/*
+ * TCP_DEFER_ACCEPT: a connection is not offered to accept() before its
+ * first data, and then comes with it.
+ */
+TEST_F(sock, defer_accept)
+{
+	int lfd, cfd, sfd;
+	__u16 port;
+	char buf[8];
+
+	lfd = sock_new(_metadata, variant->proto);
+	ASSERT_EQ(0, bind_lo(lfd, 0));
+	ASSERT_EQ(0, set_int(lfd, SOL_TCP, TCP_DEFER_ACCEPT, 5));
+	ASSERT_EQ(0, listen(lfd, 8));
+	port = local_port(_metadata, lfd);
+	EXPECT_LT(0, get_int(_metadata, lfd, SOL_TCP, TCP_DEFER_ACCEPT));
+
+	cfd = client(_metadata, port);
+	EXPECT_EQ(0, wait_poll(lfd, POLLIN, 500))
+		TH_LOG("offered to accept() before any data");
+	ASSERT_EQ(4, write(cfd, "data", 4));
+	EXPECT_EQ(POLLIN, wait_poll(lfd, POLLIN, WAIT_MS));
+	sfd = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, sfd);
+	EXPECT_EQ(4, read_full(sfd, buf, 4, WAIT_MS));
+	EXPECT_EQ(0, memcmp(buf, "data", 4));
+	close(sfd);
+	close(cfd);
+	close(lfd);
 }
 
 /* 15: closing a listener resets the connections it did not accept. */
