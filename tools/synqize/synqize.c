@@ -42,7 +42,7 @@
 #define TCP_SAVE_SYN		27
 #endif
 
-#define __printf(a, b)	__attribute__((format(printf, a, b)))
+#define __printf(a, b)	__attribute__((__format__(__printf__, a, b)))
 
 #define OPT_MAX		64	/* bytes of the largest option value kept */
 #define PREFIX		"synqize: "
@@ -51,7 +51,7 @@
 enum opt_kind {
 	OPT_COPY,	/* set the value read, when it differs from a fresh socket's */
 	OPT_HALF,	/* SO_RCVBUF/SO_SNDBUF: the kernel doubles what is set */
-	OPT_TCP_ONLY,	/* set: synq cannot honour it, the listener stays TCP */
+	OPT_TCP_ONLY,	/* set: synq would not honour it, stay TCP */
 };
 
 struct sockopt_desc {
@@ -82,7 +82,7 @@ static const struct sockopt_desc sockopts[] = {
 	OPT(SOL_SOCKET, SO_TIMESTAMPNS, OPT_COPY),
 	OPT(SOL_SOCKET, SO_RXQ_OVFL, OPT_COPY),
 	OPT(SOL_SOCKET, SO_ZEROCOPY, OPT_COPY),
-	OPT(SOL_SOCKET, SO_INCOMING_CPU, OPT_TCP_ONLY),
+	OPT(SOL_SOCKET, SO_INCOMING_CPU, OPT_COPY),
 	OPT(IPPROTO_IP, IP_FREEBIND, OPT_COPY),
 	OPT(IPPROTO_IP, IP_TRANSPARENT, OPT_COPY),
 	OPT(IPPROTO_IP, IP_TOS, OPT_COPY),
@@ -104,6 +104,9 @@ static const struct sockopt_desc sockopts[] = {
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define NR_SOCKOPTS	ARRAY_SIZE(sockopts)
+
+/* Room for a reason to stay TCP (a listen() at a time, per thread). */
+static __thread char why_buf[64];
 
 /* An option's value on the socket being converted. */
 struct sockopt_val {
@@ -243,7 +246,10 @@ static bool read_options(int fd, struct listener_state *st, const char **why)
 			continue;
 		o->set = true;
 		if (d->kind == OPT_TCP_ONLY) {
-			*why = d->str;
+			snprintf(why_buf, sizeof(why_buf),
+				 "%s is set (synq would not honour it)",
+				 d->str);
+			*why = why_buf;
 			close(ref);
 			return false;
 		}
