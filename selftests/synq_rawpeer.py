@@ -24,6 +24,7 @@ Usage:
 
 Commands (ports are the client's sport and the server's dport):
   hello                              -> {"ok": true}
+  sysctl KEY=VALUE...                write sysctls of the server netns
   listen port=P backlog=B [addr=IP]  synq listener in the server netns
   info port=P                        -> SYNQ_INFO as a dict
   wait port=P field=F value=V [cmp=eq|ne|ge|le] [timeout=S]
@@ -42,14 +43,24 @@ Commands (ports are the client's sport and the server's dport):
                                      want's flags, if given) within S s, or
                                      null.  Earlier segments of the flow are
                                      forgotten first unless keep=1.
-  collect sport=S dport=P [seconds=S] [until=FLAGS]
-                                     every segment of the flow within S s
+  collect sport=S[,S...] dport=P [seconds=S] [until=FLAGS]
+                                     every segment of the flows within S s
                                      (those already received included)
-  flood sport=S n=N dport=P [wait=S] [random=1] [seed=N]
+  watch sport=S dport=P [port=L] [seconds=S] [gone=1] [grace=S]
+                                     every segment of the flow until S s
+                                     after its last segment sent, polling
+                                     listener L's qlen every 50 ms: ->
+                                     segs, pending (last snapshot with
+                                     qlen > 0 and its time), gone_at (when
+                                     qlen was first 0); gone=1 stops grace
+                                     s after that
+  flood sport=S n=N dport=P [wait=S] [random=1] [info=L]
                                      N SYNs (random=1: random flags, numbers
                                      and options) from ports S..S+N-1, then
                                      collect for wait s; -> per port: what
-                                     was sent and the flags of the replies
+                                     was sent and the flags of the replies;
+                                     info=L: then listener L's SYNQ_INFO and
+                                     its age (s since the first SYN)
   quit
 
 Segments are dicts: sport, dport, seq, ack, flags ("SA"...), window, urg,
@@ -247,11 +258,10 @@ class Peer:
             e = ctypes.get_errno()
             raise OSError(e, "setns: " + os.strerror(e))
 
-    def srv_socket(self):
-        """A synq socket created in the server namespace."""
+    def in_srv_netns(self, fn):
+        """fn() called in the server namespace."""
         if not self.srv_netns:
-            return socket.socket(socket.AF_INET, socket.SOCK_STREAM,
-                                 IPPROTO_SYNQ)
+            return fn()
         own = os.open("/proc/self/ns/net", os.O_RDONLY)
         path = self.srv_netns
         if "/" not in path:
@@ -260,13 +270,17 @@ class Peer:
         try:
             self._setns(target)
             try:
-                return socket.socket(socket.AF_INET, socket.SOCK_STREAM,
-                                     IPPROTO_SYNQ)
+                return fn()
             finally:
                 self._setns(own)
         finally:
             os.close(target)
             os.close(own)
+
+    def srv_socket(self):
+        """A synq socket created in the server namespace."""
+        return self.in_srv_netns(lambda: socket.socket(
+            socket.AF_INET, socket.SOCK_STREAM, IPPROTO_SYNQ))
 
     # --- receiving -----------------------------------------------------
 
@@ -347,6 +361,16 @@ class Peer:
     # --- commands --------------------------------------------------------
 
     def cmd_hello(self, a):
+        return {"ok": True}
+
+    def cmd_sysctl(self, a):
+        """Write sysctls of the server namespace: net.synq.x=V..."""
+        def write():
+            for k, v in a.items():
+                # /proc/sys/net is the namespace of whoever opens it.
+                with open("/proc/sys/" + k.replace(".", "/"), "w") as f:
+                    f.write(v + "\n")
+        self.in_srv_netns(write)
         return {"ok": True}
 
     def cmd_listen(self, a):
@@ -432,12 +456,14 @@ class Peer:
         return res
 
     def cmd_collect(self, a):
-        key = (int(a["sport"]), int(a["dport"]))
+        dport = int(a["dport"])
+        keys = [(int(p), dport) for p in a["sport"].split(",")]
         until = flags_num(a["until"]) if "until" in a else None
         deadline = time.monotonic() + float(a.get("seconds", "1"))
         segs = []
         while True:
-            segs += self.flows.pop(key, [])
+            for key in keys:
+                segs += self.flows.pop(key, [])
             if until is not None and any(s["flagbits"] & until == until
                                          for s in segs):
                 break
@@ -446,6 +472,35 @@ class Peer:
                 break
             self.pump(min(left, 0.05))
         return {"segs": segs, "n": len(segs)}
+
+    def cmd_watch(self, a):
+        """Every segment of a flow, and the listener's qlen, polled every
+        50 ms, until `seconds` after the flow's last segment sent; with
+        gone=1, stop `grace` s after qlen is first seen 0."""
+        key = (int(a["sport"]), int(a["dport"]))
+        port = int(a.get("port", a["dport"]))
+        t0 = self.sent_at[key]
+        end = t0 + float(a.get("seconds", "10"))
+        stop_when_gone = a.get("gone", "0") == "1"
+        grace = float(a.get("grace", "0.3"))
+        segs = []
+        last_pending = None
+        gone_at = None
+        while True:
+            segs += self.flows.pop(key, [])
+            now = time.time()
+            info = self.info(port)
+            if info["qlen"] and gone_at is None:
+                last_pending = {"rel": round(now - t0, 3), "info": info}
+            elif not info["qlen"] and gone_at is None:
+                gone_at = round(now - t0, 3)
+                if stop_when_gone:
+                    end = min(end, now + grace)
+            if now >= end:
+                break
+            self.pump(min(0.05, max(0.0, end - now)))
+        return {"segs": segs, "n": len(segs), "pending": last_pending,
+                "gone_at": gone_at, "info": self.info(port)}
 
     def cmd_flood(self, a):
         sport0 = int(a["sport"])
@@ -482,8 +537,13 @@ class Peer:
                 "replies": [r["flags"] for r in replies],
                 "synack": any(r["flagbits"] & 0x12 == 0x12 for r in replies)}
         answered = [int(p) for p, v in ports.items() if v["synack"]]
-        return {"ports": ports, "answered": sorted(answered),
-                "n_answered": len(answered)}
+        res = {"ports": ports, "answered": sorted(answered),
+               "n_answered": len(answered)}
+        if "info" in a:
+            # A snapshot before the first retransmission, if we are quick.
+            res["info"] = self.info(int(a["info"]))
+            res["age"] = round(time.time() - sent[0]["t"], 3)
+        return res
 
 
 def parse_args(words):
