@@ -87,14 +87,15 @@ expect() {
 		prog+="$sep(try ((${exprs[i]}) == true) catch false)"
 		sep=", "
 	done
-	prog+='] | to_entries | map(select(.value | not) | .key | tostring) | join(" "))'
+	prog+='] | to_entries | map(select(.value | not) | .key | tostring) | "!" + join(" "))'
 	if ! out=$(jq -r "$prog" <<<"$json" 2>&1); then
 		log "got: ${json:0:1500}"
 		fail "jq: $out"
 		return
 	fi
 	[ -n "$label" ] && log "$label: ${out%%$'\n'*}"
-	bad=${out#*$'\n'}
+	bad=${out##*$'\n'}
+	bad=${bad#!}
 	[ -z "$bad" ] && return 0
 	log "got: ${json:0:1500}"
 	for i in $bad; do
