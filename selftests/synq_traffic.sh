@@ -44,7 +44,7 @@ srv_start() {
 	SRV_PID=$!
 	# shellcheck disable=SC2064 # the pid of now
 	trap "kill $SRV_PID 2>/dev/null || true" EXIT
-	for ((i = 0; i < 200; i++)); do
+	for ((i = 0; i < 1200; i++)); do
 		[ -s "$TMPD/$name.ready" ] && break
 		kill -0 "$SRV_PID" 2>/dev/null || break
 		sleep 0.05
@@ -83,7 +83,15 @@ run_clients() {
 	peer "$cns" client --addr "$caddr" --port "$SRV_PORT" --count "$n" \
 		--concurrency "$conc" "$@" || rc=1
 	srv_wait || rc=1
+	# Diagnostics: resets the server's TCP sent (none are expected).
+	log "server netns: TCP OutRsts $(tcp_outrsts "$sns")"
 	return $rc
+}
+
+# The Tcp OutRsts counter of a namespace.
+tcp_outrsts() {
+	ip netns exec "$1" awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++)
+		if ($i == "OutRsts") c = i; h = 1 } else print $c }' /proc/net/snmp
 }
 
 check_veth_sequential() {

@@ -1,0 +1,280 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The life and death of synq listeners: closing one with half-open
+# entries and unaccepted children (RSTs, nothing leaks, rmmod works);
+# rmmod refused while a synq socket exists, while accepted connections
+# outlive rmmod; a netns deleted under a live listener; a reconnect onto
+# the server's TIME_WAIT that completes on its first SYN.
+# Unloads and reloads synq ($SYNQ_KO) on the way; ends with it loaded.
+
+. "$(dirname "$0")/lib.sh"
+
+require_root
+require_cmd ip nft ss python3 insmod rmmod
+require_synq
+
+PEER=(python3 "$SYNQ_SELFTESTS/synq_peer.py")
+TMPD=$(mktemp -d /tmp/synq_lifecycle.XXXXXX)
+defer rm -rf "$TMPD"
+
+setup_pair || ksft_skip_all "cannot create the test namespaces (veth?)"
+
+show() {
+	sed 's/^\([^#]\)/# \1/' "$1"
+}
+
+# bg NAME NS ARG...: run "synq_peer.py ARG..." in NS in the background;
+# killed when the subtest ends, whichever way.
+declare -A BG_PID
+BG_ALL=
+bg() {
+	local name=$1 ns=$2
+	shift 2
+	rm -f "$TMPD/$name".*
+	ip netns exec "$ns" "${PEER[@]}" "$@" > "$TMPD/$name.log" 2>&1 &
+	BG_PID[$name]=$!
+	BG_ALL="$BG_ALL $!"
+	# shellcheck disable=SC2064 # the pids of now
+	trap "kill $BG_ALL 2>/dev/null || true" EXIT
+}
+
+# bg_wait NAME: its exit status, its output shown.
+bg_wait() {
+	local rc=0
+	wait "${BG_PID[$1]}" || rc=$?
+	show "$TMPD/$1.log"
+	[ "$rc" = 0 ] || fail "$1 exited $rc"
+}
+
+# wait_file FILE NAME: until FILE exists, or NAME (a bg process) exited.
+wait_file() {
+	local i
+	for ((i = 0; i < 1200; i++)); do
+		[ -s "$1" ] && return 0
+		kill -0 "${BG_PID[$2]}" 2>/dev/null || break
+		sleep 0.05
+	done
+	[ -s "$1" ] && return 0
+	show "$TMPD/$2.log"
+	fail "$2 did not get ready ($1)"
+}
+
+# wait_until SECONDS CMD...: poll CMD until it succeeds.
+wait_until() {
+	local n=$(($1 * 10))
+	shift
+	while ! "$@"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+# Objects in use in a slab cache, after flushing its per-CPU slabs.
+slab_active() {
+	local n=$1
+	[ -w "/sys/kernel/slab/$n/shrink" ] && echo 1 > "/sys/kernel/slab/$n/shrink"
+	awk -v n="$n" '$1 == n { print $2; f = 1 } END { if (!f) print 0 }' /proc/slabinfo
+}
+
+SLABS="synq_entry request_sock_TCP TCP"
+declare -A SLAB_BASE
+slab_baseline() {
+	local s
+	for s in $SLABS; do
+		SLAB_BASE[$s]=$(slab_active "$s")
+	done
+}
+
+slabs_at_baseline() {
+	local s
+	for s in $SLABS; do
+		[ "$(slab_active "$s")" = "${SLAB_BASE[$s]}" ] || return 1
+	done
+}
+
+check_slabs() {
+	local s
+	wait_until 10 slabs_at_baseline && return 0
+	for s in $SLABS; do
+		log "slab $s: $(slab_active "$s") active objects, baseline ${SLAB_BASE[$s]}"
+	done
+	fail "slab objects not back to their baseline"
+}
+
+refcnt_is() {
+	[ "$(cat /sys/module/synq/refcnt 2>/dev/null)" = "$1" ]
+}
+
+# rmmod synq, check it is gone, insmod it again.
+reload_synq() {
+	rmmod synq || fail "rmmod synq failed"
+	[ ! -e /sys/module/synq ] || fail "/sys/module/synq still there after rmmod"
+	insmod "$SYNQ_KO" || fail "insmod $SYNQ_KO failed"
+}
+
+# drop_rsts NS SPORT_FIRST SPORT_LAST: the raw flows' kernel has no socket
+# for them; keep its RSTs in.
+drop_rsts() {
+	ip netns exec "$1" nft -f - <<-EOF
+		table ip synq_raw {
+			chain out {
+				type filter hook output priority 0; policy accept;
+				tcp sport $2-$3 tcp flags & rst == rst drop
+			}
+		}
+	EOF
+}
+
+NSYN=10
+NCHILD=5
+
+check_close_pending() {
+	local rc=0 port
+
+	slab_baseline
+	drop_rsts "$NS_CLI" 41000 $((41000 + NSYN - 1))
+	bg srv "$NS_SRV" server --mode hold --hold-file "$TMPD/srv.hold" \
+		--ready-file "$TMPD/srv.ready" --info-file "$TMPD/srv.info" \
+		--want-qlen "$NSYN" --want-backlog "$NCHILD"
+	wait_file "$TMPD/srv.ready" srv
+	port=$(cat "$TMPD/srv.ready")
+	bg syn "$NS_CLI" raw-syn --src "$CLI_IP" --addr "$SRV_IP" --port "$port" \
+		--sport 41000 --count "$NSYN"
+	bg_wait syn
+	bg hold "$NS_CLI" hold --addr "$SRV_IP" --port "$port" --count "$NCHILD" \
+		--ready-file "$TMPD/hold.ready" --timeout 30
+	wait_file "$TMPD/hold.ready" hold
+	[ "$(cat /sys/module/synq/refcnt)" -ge 1 ] ||
+		fail "module refcnt $(cat /sys/module/synq/refcnt) with a live synq socket"
+	# The listener closes: SYNQ_INFO checked first (qlen, ack_backlog).
+	touch "$TMPD/srv.hold"
+	bg_wait srv || rc=1
+	# Every unaccepted client is reset.
+	bg_wait hold || rc=1
+	ip netns exec "$NS_CLI" nft delete table ip synq_raw
+	check_slabs || rc=1
+	wait_until 10 refcnt_is 0 ||
+		fail "module refcnt is $(cat /sys/module/synq/refcnt) after every synq socket closed" ||
+		rc=1
+	reload_synq || rc=1
+	return $rc
+}
+
+check_rmmod_busy() {
+	local rc=0 port out
+
+	bg srv "$NS_SRV" server --mode survive --accepted-file "$TMPD/srv.accepted" \
+		--go-file "$TMPD/go" --ready-file "$TMPD/srv.ready"
+	wait_file "$TMPD/srv.ready" srv
+	port=$(cat "$TMPD/srv.ready")
+	[ "$(cat /sys/module/synq/refcnt)" -ge 1 ] ||
+		fail "module refcnt $(cat /sys/module/synq/refcnt) with a live synq socket" ||
+		rc=1
+	if out=$(rmmod synq 2>&1); then
+		fail "rmmod synq succeeded while a synq socket exists"
+		insmod "$SYNQ_KO"
+		return 1
+	fi
+	log "rmmod while listening: $out"
+	[ -d /sys/module/synq ] || fail "synq gone after a refused rmmod" || rc=1
+	# The client connects, then waits for the go before sending.
+	bg cli "$NS_CLI" client --addr "$SRV_IP" --port "$port" --count 1 \
+		--size 200000 --wait-file "$TMPD/go" --timeout 60
+	wait_file "$TMPD/srv.accepted" srv
+	# Listener closed, connection accepted: nothing holds synq now.
+	wait_until 10 refcnt_is 0 ||
+		fail "module refcnt is $(cat /sys/module/synq/refcnt) with only an accepted connection" ||
+		rc=1
+	rmmod synq || fail "rmmod synq failed with only an accepted connection" || rc=1
+	[ ! -e /sys/module/synq ] || fail "/sys/module/synq still there" || rc=1
+	# Data both ways on the accepted connection, synq gone.
+	touch "$TMPD/go"
+	bg_wait cli || rc=1
+	bg_wait srv || rc=1
+	[ -d /sys/module/synq ] || insmod "$SYNQ_KO" || fail "insmod $SYNQ_KO failed" || rc=1
+	return $rc
+}
+
+check_netns_delete() {
+	local rc=0 port NS_X NS_Y
+
+	setup_ns NS_X NS_Y
+	setup_veth "$NS_X" 10.0.2.2/24 "$NS_Y" 10.0.2.1/24
+	slab_baseline
+	drop_rsts "$NS_Y" 41000 $((41000 + NSYN - 1))
+	# The listener never closes by itself (no hold file comes).
+	bg srv "$NS_X" server --mode hold --hold-file "$TMPD/never" \
+		--ready-file "$TMPD/srv.ready"
+	wait_file "$TMPD/srv.ready" srv
+	port=$(cat "$TMPD/srv.ready")
+	bg syn "$NS_Y" raw-syn --src 10.0.2.1 --addr 10.0.2.2 --port "$port" \
+		--sport 41000 --count "$NSYN"
+	bg_wait syn
+	bg hold "$NS_Y" hold --addr 10.0.2.2 --port "$port" --count "$NCHILD" \
+		--ready-file "$TMPD/hold.ready" --timeout 30
+	wait_file "$TMPD/hold.ready" hold
+	# The namespace goes while its listener lives: the listener keeps it
+	# until the process dies.
+	ip netns del "$NS_X"
+	kill -9 "${BG_PID[srv]}"
+	wait "${BG_PID[srv]}" 2>/dev/null || true
+	bg_wait hold || rc=1
+	ip netns del "$NS_Y"
+	check_slabs || rc=1
+	wait_until 20 refcnt_is 0 ||
+		fail "module refcnt is $(cat /sys/module/synq/refcnt) after the netns went" ||
+		rc=1
+	reload_synq || rc=1
+	return $rc
+}
+
+check_timewait_reconnect() {
+	local rc=0 port=8090 sport=42000 syns
+
+	# Count the client's SYNs to the server.
+	ip netns exec "$NS_CLI" nft -f - <<-EOF
+		table ip synq_count {
+			counter syns { }
+			chain out {
+				type filter hook output priority 0; policy accept;
+				tcp dport $port tcp flags & (syn | ack) == syn counter name syns
+			}
+		}
+	EOF
+	bg srv "$NS_SRV" server --mode close-first --count 2 --port "$port" \
+		--addr "$SRV_IP" --ready-file "$TMPD/srv.ready"
+	wait_file "$TMPD/srv.ready" srv
+	ip netns exec "$NS_CLI" "${PEER[@]}" client --addr "$SRV_IP" --port "$port" \
+		--sport "$sport" --no-shutdown --count 1 > "$TMPD/c1.log" 2>&1 ||
+		{ show "$TMPD/c1.log"; fail "first connection failed"; }
+	show "$TMPD/c1.log"
+	# The server closed first: its side is in TIME_WAIT; the client's
+	# side (passive close) goes away once its FIN is acked.
+	wait_until 10 eval "ip netns exec '$NS_SRV' ss -Htan state time-wait \
+		'( sport = :$port and dport = :$sport )' | grep -q ." ||
+		fail "no TIME_WAIT on the server side"
+	ip netns exec "$NS_SRV" ss -Htan state time-wait | sed 's/^/# server: /'
+	wait_until 10 eval "! ip netns exec '$NS_CLI' ss -Htan '( sport = :$sport )' | grep -q ." ||
+		fail "the client's first socket did not go away"
+	ip netns exec "$NS_CLI" "${PEER[@]}" client --addr "$SRV_IP" --port "$port" \
+		--sport "$sport" --no-shutdown --count 1 --max-connect-time 0.5 \
+		> "$TMPD/c2.log" 2>&1 || rc=1
+	show "$TMPD/c2.log"
+	[ "$rc" = 0 ] || fail "the reconnect failed or was slow"
+	bg_wait srv || rc=1
+	syns=$(ip netns exec "$NS_CLI" nft list counter ip synq_count syns |
+		awk '/packets/ { print $2 }')
+	log "SYNs sent by the client: $syns"
+	[ "$syns" = 2 ] || fail "the client sent $syns SYNs for 2 connections, want 2" ||
+		rc=1
+	ip netns exec "$NS_CLI" nft delete table ip synq_count
+	return $rc
+}
+
+ksft_run "close with half-open entries and unaccepted children: RSTs, no leak, rmmod" check_close_pending
+ksft_run "rmmod refused while listening; accepted connection outlives rmmod" check_rmmod_busy
+ksft_run "netns deleted under a live listener: clean, rmmod works" check_netns_delete
+ksft_run "reconnect onto the server's TIME_WAIT connects on the first SYN" check_timewait_reconnect
+ksft_exit
