@@ -159,7 +159,7 @@ check_close_pending() {
 		fail "module refcnt is $(cat /sys/module/synq/refcnt) after every synq socket closed" ||
 		rc=1
 	reload_synq || rc=1
-	return $rc
+	return "$rc"
 }
 
 check_rmmod_busy() {
@@ -194,7 +194,7 @@ check_rmmod_busy() {
 	bg_wait cli || rc=1
 	bg_wait srv || rc=1
 	[ -d /sys/module/synq ] || insmod "$SYNQ_KO" || fail "insmod $SYNQ_KO failed" || rc=1
-	return $rc
+	return "$rc"
 }
 
 check_netns_delete() {
@@ -227,7 +227,7 @@ check_netns_delete() {
 		fail "module refcnt is $(cat /sys/module/synq/refcnt) after the netns went" ||
 		rc=1
 	reload_synq || rc=1
-	return $rc
+	return "$rc"
 }
 
 check_timewait_reconnect() {
@@ -270,7 +270,7 @@ check_timewait_reconnect() {
 	[ "$syns" = 2 ] || fail "the client sent $syns SYNs for 2 connections, want 2" ||
 		rc=1
 	ip netns exec "$NS_CLI" nft delete table ip synq_count
-	return $rc
+	return "$rc"
 }
 
 ksft_run "close with half-open entries and unaccepted children: RSTs, no leak, rmmod" check_close_pending

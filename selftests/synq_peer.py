@@ -355,11 +355,11 @@ def client_one(idx, args, seed):
             wait_file(args.wait_file, args.timeout)
         if size <= (1 << 20):
             s.sendall(header + payload)
-            if not args.no_shutdown:
+            if not args.no_shutdown and not args.linger_file:
                 s.shutdown(socket.SHUT_WR)
             want = header + payload
             got = bytearray()
-            while True:
+            while len(got) < len(want) or not args.linger_file:
                 chunk = s.recv(1 << 16)
                 if not chunk:
                     break
@@ -405,6 +405,13 @@ def client_one(idx, args, seed):
                                  len(header) + len(payload), want[:16]))
             log("client: %d bytes each way, sha256 %s matches"
                 % (len(payload), want[:16]))
+        if args.linger_file:
+            # Keep the connection open (checked) until told to close.
+            with args.lock:
+                args.done += 1
+                if args.done == args.count and args.ready_file:
+                    write_file(args.ready_file, "%d\n" % args.done)
+            wait_file(args.linger_file, args.timeout)
     finally:
         s.close()
     return connect_time
@@ -416,6 +423,8 @@ def cmd_client(args):
     times = []
     lock = threading.Lock()
     todo = list(range(args.count))
+    args.lock = threading.Lock()
+    args.done = 0
     start = threading.Barrier(min(args.concurrency, args.count))
 
     def worker():
@@ -670,6 +679,9 @@ def main():
     sp.add_argument("--sport", type=int, default=0)
     sp.add_argument("--seed", type=int)
     sp.add_argument("--max-connect-time", type=float)
+    sp.add_argument("--linger-file",
+                    help="keep each connection open after the echo until this "
+                    "file exists (--ready-file: written when all are open)")
     sp.add_argument("--wait-file",
                     help="after connect(), wait for this file before sending")
     sp.add_argument("--no-shutdown", action="store_true",

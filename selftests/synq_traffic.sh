@@ -85,11 +85,12 @@ run_clients() {
 	srv_wait || rc=1
 	# Diagnostics: resets the server's TCP sent (none are expected).
 	log "server netns: TCP OutRsts $(tcp_outrsts "$sns")"
-	return $rc
+	return "$rc"
 }
 
 # The Tcp OutRsts counter of a namespace.
 tcp_outrsts() {
+	# shellcheck disable=SC2016 # awk's own $i
 	ip netns exec "$1" awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++)
 		if ($i == "OutRsts") c = i; h = 1 } else print $c }' /proc/net/snmp
 }
@@ -134,7 +135,7 @@ check_data_on_ack() {
 		--timeout 10 || rc=1
 	srv_wait || rc=1
 	ip netns exec "$NS_CLI" nft delete table ip synq_raw
-	return $rc
+	return "$rc"
 }
 
 check_curl() {
@@ -155,7 +156,7 @@ check_curl() {
 		fi
 	done
 	srv_wait || rc=1
-	return $rc
+	return "$rc"
 }
 
 ksft_run "veth: 1000 sequential clients, data checked both ways" check_veth_sequential
