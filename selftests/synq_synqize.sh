@@ -45,6 +45,11 @@ synq_lines() {
 		'NR > 1 && substr($1, length($1) - length(p) + 1) == p' /proc/net/synq
 }
 
+# synq_count NS: how many synq listeners NS has.
+synq_count() {
+	ip netns exec "$1" awk 'END { print NR - 1 }' /proc/net/synq
+}
+
 # synq_stat NS NAME: a /proc/net/stat/synq counter of NS.
 # shellcheck disable=SC2016 # awk programs
 synq_stat() {
@@ -314,7 +319,7 @@ check_nginx() {
 		return 1
 	fi
 	ip netns exec "$NS_SRV" cat /proc/net/synq | sed 's/^/# \/proc\/net\/synq: /'
-	n=$(($(ip netns exec "$NS_SRV" wc -l < /proc/net/synq) - 1))
+	n=$(synq_count "$NS_SRV")
 	[ "$n" = 3 ] || fail "want 3 synq listeners, /proc/net/synq has $n"
 	show "$TMPD/nginx.log"
 	conv=$(grep -c 'now a synq listener' "$TMPD/nginx.log" || true)
@@ -330,11 +335,11 @@ check_nginx() {
 	c1=$(synq_stat "$NS_SRV" Children)
 	log "Children: $c0 -> $c1"
 	[ $((c1 - c0)) -ge 1004 ] || fail "synq handed over fewer than 1004 children"
-	n=$(($(ip netns exec "$NS_SRV" wc -l < /proc/net/synq) - 1))
+	n=$(synq_count "$NS_SRV")
 	[ "$n" = 3 ] || fail "want 3 synq listeners after the load, have $n"
 	srv_stop "$pid" "$port" "$NS_SRV"
 	wait_gone "$NS_SRV" "$uport"
-	n=$(($(ip netns exec "$NS_SRV" wc -l < /proc/net/synq) - 1))
+	n=$(synq_count "$NS_SRV")
 	[ "$n" = 0 ] || fail "$n synq listeners left after nginx stopped"
 	if grep -E '\[(emerg|alert|crit)\]' "$TMPD/nginx/error.log"; then
 		fail "nginx logged errors"
