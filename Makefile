@@ -12,7 +12,10 @@
 #   make clean           remove build products (make distclean: and .cache)
 #   make setup           only the set-up (scripts/setup.sh)
 
-KVER ?= $(shell ls /lib/modules 2>/dev/null | grep -- '-amd64$$' | sort -V | tail -1)
+# The running kernel if its headers are installed (a real test machine),
+# else the newest Debian -amd64 kernel with headers (this build machine).
+KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; else \
+	  ls -d /lib/modules/*-amd64/build 2>/dev/null | cut -d/ -f4 | sort -V | tail -n 1; fi)
 KDIR ?= /lib/modules/$(KVER)/build
 SYNQ_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 KSFT_DIR := $(CURDIR)/.cache/ksft/tools/testing/selftests
@@ -52,9 +55,11 @@ lint:
 	@scripts/setup.sh
 	@scripts/lint.sh
 
-install:
+# INSTALL_MOD_PATH=DIR installs below DIR (a staging root) instead of /.
+install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) SYNQ_VERSION=$(SYNQ_VERSION) modules_install
-	depmod -a $(KVER)
+	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) \
+		$$(modinfo -F vermagic module/synq.ko | cut -d" " -f1)
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
