@@ -200,9 +200,10 @@ check_rmmod_busy() {
 check_netns_delete() {
 	local rc=0 port NS_X NS_Y
 
+	# Before the namespaces: each has a TCP socket of synq's (its sink).
+	slab_baseline
 	setup_ns NS_X NS_Y
 	setup_veth "$NS_X" 10.0.2.2/24 "$NS_Y" 10.0.2.1/24
-	slab_baseline
 	drop_rsts "$NS_Y" 41000 $((41000 + NSYN - 1))
 	# The listener never closes by itself (no hold file comes).
 	bg srv "$NS_X" server --mode hold --hold-file "$TMPD/never" \
