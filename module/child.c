@@ -116,6 +116,7 @@ bool synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
 	struct request_sock *req;
 	struct sock *child;
 
+	synq_sync_inherited(&ss->inet.sk, tmpl);
 	req = synq_reqsk_alloc(tmpl);
 	if (!req)
 		return false;

@@ -305,6 +305,22 @@ static unsigned int synq_overflow(struct synq_seg *s, struct sk_buff *skb)
 	return synq_drop(s, skb, SYNQ_MIB_LISTENOVERFLOWS);
 }
 
+/*
+ * TCP_DEFER_ACCEPT on the listener: a bare final ACK makes no child; the
+ * entry waits (SYN-ACKs still go out) for the first data, as tcp_check_req().
+ */
+static bool synq_defer_accept(const struct synq_seg *s,
+			      const struct sk_buff *skb,
+			      const struct synq_entry *e)
+{
+	const struct sock *tmpl = synq_tmpl(s->ss);
+	u8 defer = READ_ONCE(inet_csk(tmpl)->icsk_accept_queue.rskq_defer_accept);
+	const struct iphdr *iph = ip_hdr(skb);
+
+	return e->num_retrans < defer && !s->th->fin &&
+	       ntohs(iph->tot_len) == iph->ihl * 4 + s->th->doff * 4;
+}
+
 /* The child is on the accept queue: TCP takes the ACK and finds it. */
 static unsigned int synq_child_ready(struct synq_seg *s)
 {
@@ -377,6 +393,12 @@ static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
 		return NF_ACCEPT;
 	}
 	synq_update_ts_recent(s, e);
+	if (synq_defer_accept(s, skb, e)) {
+		e->acked = 1;
+		spin_unlock(&b->lock);
+		SYNQ_INC_STATS(s->sn, SYNQ_MIB_DEFERACCEPTDROP);
+		return synq_consume(s->sn, skb);
+	}
 	if (sk_acceptq_is_full(tmpl)) {
 		if (synq_abort_on_overflow(s->ss)) {
 			synq_table_unlink_locked(t, e);

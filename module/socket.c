@@ -46,6 +46,7 @@ int synq_abort_on_overflow(const struct synq_sock *ss)
 static int synq_sk_init(struct sock *sk)
 {
 	struct synq_sock *ss = synq_sk(sk);
+	int err;
 
 	INIT_HLIST_NODE(&ss->lnode);
 	RCU_INIT_POINTER(ss->table, NULL);
@@ -53,8 +54,16 @@ static int synq_sk_init(struct sock *sk)
 	ss->abort_on_overflow = -1;
 	ss->synack_retries = -1;
 	ss->max_syn_backlog = -1;
-	return __sock_create(sock_net(sk), AF_INET, SOCK_STREAM, IPPROTO_TCP,
-			     &ss->tmpl, 0);
+	err = __sock_create(sock_net(sk), AF_INET, SOCK_STREAM, IPPROTO_TCP,
+			    &ss->tmpl, 0);
+	if (err)
+		return err;
+	/*
+	 * The template wakes (and signals, O_ASYNC) through our socket's wait
+	 * queue: acceptors, pollers and SIGIO owners all wait on ours.
+	 */
+	RCU_INIT_POINTER(ss->tmpl->sk->sk_wq, &sk->sk_socket->wq);
+	return 0;
 }
 
 static void synq_sk_destroy(struct sock *sk)
@@ -171,9 +180,15 @@ static const enum sock_flags synq_inherited_flags[] = {
 	SOCK_KEEPOPEN, SOCK_LINGER, SOCK_URGINLINE, SOCK_RCVTSTAMP,
 	SOCK_RCVTSTAMPNS, SOCK_TSTAMP_NEW, SOCK_LOCALROUTE, SOCK_RXQ_OVFL,
 	SOCK_ZEROCOPY, SOCK_NOFCS, SOCK_SELECT_ERR_QUEUE, SOCK_TXTIME,
+	SOCK_FASYNC,
 };
 
-static void synq_sync_tmpl(const struct sock *sk, struct sock *tmpl)
+/*
+ * What children inherit.  Also called for every child (child.c), so that an
+ * option set after listen() reaches the next connection, as on TCP; the
+ * values written are the same from every caller, so racing calls agree.
+ */
+void synq_sync_inherited(const struct sock *sk, struct sock *tmpl)
 {
 	const u8 locks = SOCK_SNDBUF_LOCK | SOCK_RCVBUF_LOCK;
 	int i;
@@ -181,8 +196,6 @@ static void synq_sync_tmpl(const struct sock *sk, struct sock *tmpl)
 	for (i = 0; i < ARRAY_SIZE(synq_inherited_flags); i++)
 		sock_valbool_flag(tmpl, synq_inherited_flags[i],
 				  sock_flag(sk, synq_inherited_flags[i]));
-	tmpl->sk_reuse = sk->sk_reuse;
-	WRITE_ONCE(tmpl->sk_bound_dev_if, READ_ONCE(sk->sk_bound_dev_if));
 	WRITE_ONCE(tmpl->sk_rcvbuf, READ_ONCE(sk->sk_rcvbuf));
 	WRITE_ONCE(tmpl->sk_sndbuf, READ_ONCE(sk->sk_sndbuf));
 	tmpl->sk_userlocks = (tmpl->sk_userlocks & ~locks) |
@@ -194,6 +207,13 @@ static void synq_sync_tmpl(const struct sock *sk, struct sock *tmpl)
 	WRITE_ONCE(tmpl->sk_mark, READ_ONCE(sk->sk_mark));
 	WRITE_ONCE(tmpl->sk_lingertime, READ_ONCE(sk->sk_lingertime));
 	WRITE_ONCE(tmpl->sk_tsflags, READ_ONCE(sk->sk_tsflags));
+}
+
+static void synq_sync_tmpl(const struct sock *sk, struct sock *tmpl)
+{
+	synq_sync_inherited(sk, tmpl);
+	tmpl->sk_reuse = sk->sk_reuse;
+	WRITE_ONCE(tmpl->sk_bound_dev_if, READ_ONCE(sk->sk_bound_dev_if));
 }
 
 /*
@@ -243,6 +263,28 @@ out:
 }
 
 /*
+ * A child is queued when synq has seen its final ACK, a moment before TCP
+ * processes that ACK and moves it to ESTABLISHED; an accept() in between
+ * would return it in SYN_RECV, which TCP's own accept() never does.  Wait
+ * for TCP (it is already under way); a lost ACK costs at most 200 ms, and
+ * the child still completes on the client's next segment.
+ */
+static void synq_wait_established(struct sock *child)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	long timeo = msecs_to_jiffies(200);
+
+	if (inet_sk_state_load(child) != TCP_SYN_RECV)
+		return;
+	lock_sock(child);
+	add_wait_queue(sk_sleep(child), &wait);
+	sk_wait_event(child, &timeo,
+		      inet_sk_state_load(child) != TCP_SYN_RECV, &wait);
+	remove_wait_queue(sk_sleep(child), &wait);
+	release_sock(child);
+}
+
+/*
  * The child is a TCP socket: from here on it has TCP's ops, and the module
  * reference do_accept() took for our ops is given back, or rmmod would
  * never work again.
@@ -259,6 +301,7 @@ static int synq_accept(struct socket *sock, struct socket *newsock, int flags,
 	err = inet_accept(tmpl, newsock, flags, kern);
 	if (err)
 		return err;
+	synq_wait_established(newsock->sk);
 	newsock->ops = &inet_stream_ops;
 	module_put(THIS_MODULE);
 	atomic64_inc(&synq_sk(sock->sk)->accepted);
@@ -273,7 +316,8 @@ static int synq_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 static __poll_t synq_poll(struct file *file, struct socket *sock,
 			  poll_table *wait)
 {
-	return tcp_poll(file, synq_sk(sock->sk)->tmpl, wait);
+	sock_poll_wait(file, sock, wait);
+	return tcp_poll(file, synq_sk(sock->sk)->tmpl, NULL);
 }
 
 static int synq_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
@@ -420,10 +464,16 @@ static int synq_setsockopt(struct socket *sock, int level, int optname,
 {
 	struct socket *tmpl = synq_sk(sock->sk)->tmpl;
 
+	int err;
+
 	if (level == SOL_SYNQ)
 		return synq_setsockopt_synq(synq_sk(sock->sk), optname, optval,
 					    optlen);
-	return tmpl->ops->setsockopt(tmpl, level, optname, optval, optlen);
+	err = tmpl->ops->setsockopt(tmpl, level, optname, optval, optlen);
+	/* IP_TOS sets the priority too, and SO_PRIORITY is read from us. */
+	if (!err && level == SOL_IP && optname == IP_TOS)
+		WRITE_ONCE(sock->sk->sk_priority, READ_ONCE(tmpl->sk->sk_priority));
+	return err;
 }
 
 static int synq_getsockopt(struct socket *sock, int level, int optname,

@@ -51,6 +51,7 @@ enum synq_mib_field {
 	SYNQ_MIB_PAUSES,		/* cookie pause episodes begun */
 	SYNQ_MIB_PAUSEDCOOKIES,		/* cookies sent because paused */
 	SYNQ_MIB_OVERFLOWRESETS,	/* abort_on_overflow RSTs */
+	SYNQ_MIB_DEFERACCEPTDROP,	/* bare ACKs held for TCP_DEFER_ACCEPT */
 	SYNQ_MIB_MAX
 };
 
@@ -213,6 +214,7 @@ void synq_socket_exit(void);
 int synq_synack_retries(const struct synq_sock *ss);
 int synq_abort_on_overflow(const struct synq_sock *ss);
 void synq_get_info(struct synq_sock *ss, struct synq_info *info);
+void synq_sync_inherited(const struct sock *sk, struct sock *tmpl);
 
 /* ---- SYN cookies (cookies.c) ---- */
 
