@@ -63,7 +63,7 @@ ct_established() {
 # fw_traffic SRV_NS SRV_IP CLI_NS CLI_IP: NCONN connections with data,
 # held open until conntrack is checked.
 fw_traffic() {
-	local sns=$1 sip=$2 cns=$3 cip=$4 rc=0 n i spid cpid invalid
+	local sns=$1 sip=$2 cns=$3 cip=$4 rc=0 crc=0 src=0 n i spid cpid invalid
 
 	rm -f "$TMPD"/srv.* "$TMPD"/cli.* "$TMPD/linger"
 	ip netns exec "$sns" "${PEER[@]}" server --addr "$sip" --port "$PORT" \
@@ -99,10 +99,12 @@ fw_traffic() {
 		fail "the clients did not all connect and exchange data" || rc=1
 	fi
 	touch "$TMPD/linger"
-	wait "$cpid" || { fail "the clients failed"; rc=1; }
+	wait "$cpid" || crc=$?
 	show "$TMPD/cli.log"
-	wait "$spid" || { fail "the server failed"; rc=1; }
+	wait "$spid" || src=$?
 	show "$TMPD/srv.log"
+	[ "$crc" = 0 ] || fail "the clients failed (exit $crc)" || rc=1
+	[ "$src" = 0 ] || fail "the server failed (exit $src)" || rc=1
 	invalid=$(nft_counter "$sns" invalid)
 	log "nft: $invalid invalid packets dropped, $(nft_counter "$sns" dport) new packets to port $PORT"
 	[ "$invalid" = 0 ] || fail "conntrack called $invalid packets invalid" || rc=1

@@ -144,16 +144,10 @@ check_curl() {
 	command -v curl >/dev/null || { skip "curl not installed"; return; }
 	srv_start "$NS_SRV" "http" --count 3 --mode http --timeout 20
 	for i in 1 2 3; do
-		out=$(ip netns exec "$NS_CLI" curl -sS --max-time 10 \
-			"http://$SRV_IP:$SRV_PORT/page$i") || {
-			fail "curl $i failed"
-			rc=1
-			continue
-		}
-		if [ "$out" != "synq says hello to /page$i" ]; then
-			fail "curl $i got '$out'"
-			rc=1
-		fi
+		out=$(ip netns exec "$NS_CLI" curl -sS --max-time 30 \
+			"http://$SRV_IP:$SRV_PORT/page$i" 2>&1) || out="curl failed: $out"
+		[ "$out" = "synq says hello to /page$i" ] ||
+			fail "curl $i got '$out'" || rc=1
 	done
 	srv_wait || rc=1
 	return "$rc"
