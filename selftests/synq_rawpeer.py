@@ -38,7 +38,8 @@ Commands (ports are the client's sport and the server's dport):
        [doff=N] [badcsum=1] [trunc=N] [keep=1] [wait=S] [want=FLAGS]
                                      send one segment (flags: letters of
                                      FSRPAUEC or a number; seq random unless
-                                     given); with wait=S, -> "reply": the
+                                     given; ack=iss+N: the server's ISN, as
+                                     its last SYN-ACK said, plus N); with wait=S, -> "reply": the
                                      first segment of the flow (with all of
                                      want's flags, if given) within S s, or
                                      null.  Earlier segments of the flow are
@@ -235,6 +236,7 @@ class Peer:
         self.srv_netns = srv_netns
         self.flows = {}             # (client port, server port) -> [seg]
         self.sent_at = {}           # (client port, server port) -> time
+        self.iss = {}               # (client port, server port) -> ISN
         self.last_send = time.time()
         self.listeners = {}         # port -> socket
         self.children = {}          # port -> [socket]
@@ -307,6 +309,8 @@ class Peer:
                 if seg is None or seg["src"] != self.dst:
                     continue
                 key = (seg["dport"], seg["sport"])
+                if seg["flagbits"] & 0x12 == 0x12:
+                    self.iss[key] = seg["seq"]
                 if key in self.sent_at:
                     seg["rel"] = round(t - self.sent_at[key], 6)
                 self.flows.setdefault(key, []).append(seg)
@@ -331,7 +335,12 @@ class Peer:
         sport = int(a["sport"])
         dport = int(a["dport"])
         seq = int(a["seq"], 0) if "seq" in a else rand32()
-        ack = int(a.get("ack", "0"), 0)
+        ack = a.get("ack", "0")
+        if ack.startswith("iss+"):      # the flow's SYN-ACK's seq + N
+            ack = self.iss[(sport, dport)] + int(ack[4:], 0)
+        else:
+            ack = int(ack, 0)
+        ack &= 0xffffffff
         flags = flags_num(a.get("flags", "S"))
         opts = build_options(a)
         payload = a.get("payload", "").encode()
