@@ -6,8 +6,8 @@
 # $NS_SRV over veth and checks, segment by segment: the SYN-ACK's flags,
 # numbers and options; the ISN of a duplicate SYN; RSTs in and out of the
 # window; a wrong final ACK and the final ACK's sequence number; SYN-ACK
-# retransmission times and expiry; qlen,
-# qlen_young and a full SYN table; malformed and random segments.  The
+# retransmission times and expiry; qlen, qlen_young and a full SYN table;
+# malformed and random segments.  The
 # listeners' SYNQ_INFO is read by the same peer process (it setns()es into
 # $NS_SRV to create them), which runs once for the whole test as a coprocess
 # answering one command a line.
