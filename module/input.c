@@ -251,6 +251,15 @@ static unsigned int synq_rcv_syn(struct synq_seg *s, struct sk_buff *skb)
 	return synq_consume(s->sn, skb);
 }
 
+/*
+ * Is @seq in the window the SYN-ACK offered?  That window field is at most
+ * 65535 and never scaled, which bounds it without a route lookup.
+ */
+static bool synq_in_window(const struct synq_entry *e, u32 seq)
+{
+	return seq - (e->irs + 1) < 65535U;
+}
+
 /* RFC 5961 3.2 is TCP's business; a pending SYN only needs the RST in window. */
 static unsigned int synq_rcv_rst(struct synq_seg *s, struct sk_buff *skb)
 {
@@ -266,7 +275,7 @@ static unsigned int synq_rcv_rst(struct synq_seg *s, struct sk_buff *skb)
 
 	spin_lock(&b->lock);
 	e = synq_bucket_find(b, &s->t);
-	if (!e || s->seq - (e->irs + 1) >= max_t(u32, tcp_full_space(synq_tmpl(s->ss)), 1)) {
+	if (!e || !synq_in_window(e, s->seq)) {
 		spin_unlock(&b->lock);
 		return NF_ACCEPT;
 	}
@@ -386,11 +395,18 @@ static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
 		spin_unlock(&b->lock);
 		return NF_ACCEPT;
 	}
-	if (s->ack_seq != e->iss + 1 || s->seq != e->irs + 1) {
+	if (s->ack_seq != e->iss + 1) {
 		/* TCP answers it with an RST, as Linux's listener does. */
 		spin_unlock(&b->lock);
 		SYNQ_INC_STATS(s->sn, SYNQ_MIB_BADACKS);
 		return NF_ACCEPT;
+	}
+	if (!synq_in_window(e, s->seq)) {
+		/* As tcp_check_req(): re-ACK, keep the entry. */
+		synq_send_ack(s->ss, e);
+		spin_unlock(&b->lock);
+		SYNQ_INC_STATS(s->sn, SYNQ_MIB_BADACKS);
+		return synq_consume(s->sn, skb);
 	}
 	synq_update_ts_recent(s, e);
 	if (synq_defer_accept(s, skb, e)) {

@@ -68,9 +68,13 @@ void synq_select_window(const struct sock *tmpl, const struct dst_entry *dst,
 	*window_clamp = clamp;
 }
 
-static unsigned int synq_synack_optlen(const struct synq_entry *e)
+/* A pure ACK of the SYN-ACK carries only the timestamp option. */
+static unsigned int synq_optlen(const struct synq_entry *e, bool syn)
 {
 	unsigned int len = TCPOLEN_MSS;
+
+	if (!syn)
+		return e->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0;
 
 	if (e->tstamp_ok)
 		len += TCPOLEN_TSTAMP_ALIGNED;	/* SACK_PERM rides in its NOPs */
@@ -82,30 +86,32 @@ static unsigned int synq_synack_optlen(const struct synq_entry *e)
 }
 
 static void synq_write_options(__be32 *ptr, const struct synq_entry *e,
-			       u16 mss, u8 rcv_wscale)
+			       bool syn, u16 mss, u8 rcv_wscale)
 {
-	*ptr++ = htonl((TCPOPT_MSS << 24) | (TCPOLEN_MSS << 16) | mss);
+	if (syn)
+		*ptr++ = htonl((TCPOPT_MSS << 24) | (TCPOLEN_MSS << 16) | mss);
 	if (e->tstamp_ok) {
-		*ptr++ = htonl(((e->sack_ok ? (TCPOPT_SACK_PERM << 8) |
+		*ptr++ = htonl(((syn && e->sack_ok ? (TCPOPT_SACK_PERM << 8) |
 				  TCPOLEN_SACK_PERM :
 				  (TCPOPT_NOP << 8) | TCPOPT_NOP) << 16) |
 			       (TCPOPT_TIMESTAMP << 8) | TCPOLEN_TIMESTAMP);
 		*ptr++ = htonl(tcp_time_stamp_raw() + e->ts_off);
 		*ptr++ = htonl(e->ts_recent);
-	} else if (e->sack_ok) {
+	} else if (syn && e->sack_ok) {
 		*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
 			       (TCPOPT_SACK_PERM << 8) | TCPOLEN_SACK_PERM);
 	}
-	if (e->wscale_ok)
+	if (syn && e->wscale_ok)
 		*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_WINDOW << 16) |
 			       (TCPOLEN_WINDOW << 8) | rcv_wscale);
 }
 
-static struct sk_buff *synq_build_synack(const struct sock *tmpl,
-					 const struct dst_entry *dst,
-					 const struct synq_entry *e)
+/* The SYN-ACK, or (!syn) the ACK a SYN_RECV peer gets for a stray segment. */
+static struct sk_buff *synq_build(const struct sock *tmpl,
+				  const struct dst_entry *dst,
+				  const struct synq_entry *e, bool syn)
 {
-	unsigned int len = sizeof(struct tcphdr) + synq_synack_optlen(e);
+	unsigned int len = sizeof(struct tcphdr) + synq_optlen(e, syn);
 	u32 rcv_wnd, clamp;
 	struct sk_buff *skb;
 	struct tcphdr *th;
@@ -122,15 +128,17 @@ static struct sk_buff *synq_build_synack(const struct sock *tmpl,
 	synq_select_window(tmpl, dst, e, &rcv_wnd, &clamp, &rcv_wscale);
 	th->source = e->t.lport;
 	th->dest = e->t.rport;
-	th->seq = htonl(e->iss);
+	th->seq = htonl(e->iss + !syn);
 	th->ack_seq = htonl(e->irs + 1);
 	th->doff = len >> 2;
-	th->syn = 1;
+	th->syn = syn;
 	th->ack = 1;
-	th->ece = e->ecn_ok;
+	th->ece = syn && e->ecn_ok;
 	/* RFC 7323 2.2: the window of a SYN-ACK is never scaled. */
+	if (!syn && e->wscale_ok)
+		rcv_wnd >>= rcv_wscale;
 	th->window = htons(min(rcv_wnd, 65535U));
-	synq_write_options((__be32 *)(th + 1), e, synq_advmss(tmpl, dst),
+	synq_write_options((__be32 *)(th + 1), e, syn, synq_advmss(tmpl, dst),
 			   rcv_wscale);
 	th->check = tcp_v4_check(len, e->t.laddr, e->t.raddr,
 				 csum_partial(th, len, 0));
@@ -138,7 +146,8 @@ static struct sk_buff *synq_build_synack(const struct sock *tmpl,
 	return skb;
 }
 
-int synq_send_synack(struct synq_sock *ss, const struct synq_entry *e)
+static int synq_send(struct synq_sock *ss, const struct synq_entry *e,
+		     bool syn)
 {
 	struct sock *tmpl = synq_tmpl(ss);
 	struct net *net = sock_net(tmpl);
@@ -152,7 +161,7 @@ int synq_send_synack(struct synq_sock *ss, const struct synq_entry *e)
 		SYNQ_INC_STATS(synq_pernet(net), SYNQ_MIB_NOROUTE);
 		return PTR_ERR(rt);
 	}
-	skb = synq_build_synack(tmpl, &rt->dst, e);
+	skb = synq_build(tmpl, &rt->dst, e, syn);
 	if (!skb) {
 		ip_rt_put(rt);
 		SYNQ_INC_STATS(synq_pernet(net), SYNQ_MIB_NOMEM);
@@ -163,4 +172,14 @@ int synq_send_synack(struct synq_sock *ss, const struct synq_entry *e)
 				    READ_ONCE(inet_sk(tmpl)->tos));
 	__TCP_INC_STATS(net, TCP_MIB_OUTSEGS);
 	return net_xmit_eval(err);
+}
+
+int synq_send_synack(struct synq_sock *ss, const struct synq_entry *e)
+{
+	return synq_send(ss, e, true);
+}
+
+int synq_send_ack(struct synq_sock *ss, const struct synq_entry *e)
+{
+	return synq_send(ss, e, false);
 }

@@ -247,6 +247,7 @@ void synq_select_window(const struct sock *tmpl, const struct dst_entry *dst,
 			const struct synq_entry *e, u32 *rcv_wnd,
 			u32 *window_clamp, u8 *rcv_wscale);
 int synq_send_synack(struct synq_sock *ss, const struct synq_entry *e);
+int synq_send_ack(struct synq_sock *ss, const struct synq_entry *e);
 u32 synq_isn(const struct synq_net *sn, const struct synq_tuple *t);
 
 bool synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
