@@ -8,6 +8,7 @@
 #   make check [T=...]   set up, build, run the selftests in QEMU VMs
 #   make demo            set up, build, load synq in a VM and show it
 #   make lint            W=1 + sparse build and checkpatch --strict
+#   make bench           benchmarks, synq against Linux's TCP, in a VM
 #   make install         modules_install + depmod (on a real test machine)
 #   make clean           remove build products (make distclean: and .cache)
 #   make setup           only the set-up (scripts/setup.sh)
@@ -55,6 +56,12 @@ lint:
 	@scripts/setup.sh
 	@scripts/lint.sh
 
+# Not tests: scripts/bench.sh builds tools/bench/ and runs scripts/bench-vm.sh.
+bench:
+	@scripts/setup.sh
+	@$(MAKE) --no-print-directory -s module >/dev/null
+	@scripts/bench.sh
+
 # INSTALL_MOD_PATH=DIR installs below DIR (a staging root) instead of /.
 install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) SYNQ_VERSION=$(SYNQ_VERSION) modules_install
@@ -69,4 +76,4 @@ clean:
 distclean: clean
 	rm -rf .cache
 
-.PHONY: all module synqize selftests setup check demo lint install clean distclean
+.PHONY: all module synqize selftests setup check demo lint bench install clean distclean

@@ -57,7 +57,7 @@ S_F=10.0.1.2
 S_C=10.0.2.2
 SPOOF_BASE=10.128.0.0	# raw SYN sources: SPOOF_BASE + i, i < 8M
 
-log() { echo "# $*" >&2; }
+log() { echo "# [$(awk "{printf \"%d\", \$1}" /proc/uptime)s] $*" >&2; }
 die() { echo "bench: $*" >&2; exit 1; }
 
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
@@ -85,7 +85,7 @@ setup_net() {
 	for ns in $S $F $C; do
 		ip -n "$ns" link set dev "$( [ "$ns" = $S ] && echo vf || echo vs)" up
 	done
-	ip -n $S link set vc up
+	ip -n $S link set dev vc up
 	ip -n $S link add dummy0 type dummy
 	ip -n $S link set dummy0 up
 	ip -n $S route add default dev dummy0
@@ -168,21 +168,16 @@ perf_top() {	# LABEL PERF_DATA
 accept_run() {	# NS ADDR PROTO PORT N [PERF_LABEL]
 	local out rate
 	start_server "$1" "$3" "$2" "$4" "$ACCEPT_T" 4096
-	if [ -n "${6:-}" ]; then
-		perf record -a -g -o "$WORK/perf.$6" -- sleep "$ACCEPT_SECS" >/dev/null 2>&1 &
-	fi
-	local cns=$1
+	local cns=$1 perf=()
 	[ "$1" = $S ] && [ "$2" = $S_C ] && cns=$C
-	out=$(in_ns "$cns" "$BIN" client "$2" "$4" "$5" "$ACCEPT_SECS")
-	wait_perf
+	[ -n "${6:-}" ] && perf=(perf record -q -a -g -o "$WORK/perf.$6" --)
+	out=$("${perf[@]}" ip netns exec "$cns" "$BIN" client "$2" "$4" "$5" "$ACCEPT_SECS" 2>/dev/null | grep '^conns')
 	stop_server
 	rate=$(echo "$out" | awk '{print $6}')
 	log "accept $3 N=$5 via $2: $out"
 	echo "$rate"
 }
 
-PERF_PID=
-wait_perf() { local p; for p in $(jobs -p); do [ "$p" = "$SRV_PID" ] || wait "$p" 2>/dev/null; done; }
 
 bench_accept() {
 	local where addr ns n r tcp synq port=9000 lbl
@@ -194,9 +189,10 @@ bench_accept() {
 			for ((r = 1; r <= RUNS; r++)); do
 				lbl=""
 				[ "$PERF" = 1 ] && [ "$r" = 1 ] && [ "$n" = "${ACCEPT_N##* }" ] && [ "$where" = lo ] && lbl=accept-tcp
-				tcp+=" $(accept_run $ns $addr tcp $((port++)) "$n" $lbl)"
+				port=$((port + 2))
+				tcp+=" $(accept_run $ns $addr tcp $port "$n" $lbl)"
 				[ -n "$lbl" ] && lbl=accept-synq
-				synq+=" $(accept_run $ns $addr synq $((port++)) "$n" $lbl)"
+				synq+=" $(accept_run $ns $addr synq $((port + 1)) "$n" $lbl)"
 			done
 			result "accept rate, $where, N=$n T=$ACCEPT_T" "conn/s" "$tcp" "$synq"
 		done
@@ -215,17 +211,16 @@ flood_run() {	# PROTO PORT [PERF_LABEL]
 	start_server $S "$proto" 0.0.0.0 "$port" "$ACCEPT_T" 1024
 	rx0=$(dev_stat $S vf rx_packets); tx0=$(dev_stat $S dummy0 tx_packets)
 	read -r c0 s0 < <(cpu_stat); secs0=$(date +%s.%N)
-	in_ns $F hping3 -q -S --flood --rand-source -p "$port" $S_F >/dev/null 2>&1 &
+	in_ns $F timeout -k 2 -s INT "$((FLOOD_SECS + 2))" \
+		hping3 -q -S --flood --rand-source -p "$port" $S_F >/dev/null 2>&1 &
 	hp=$!
 	sleep 1	# let the flood fill the table before the clients come
-	if [ -n "${3:-}" ]; then
-		perf record -a -g -o "$WORK/perf.$3" -- sleep 10 >/dev/null 2>&1 &
-	fi
-	probe=$(in_ns $C "$BIN" probe $S_C "$port" "$PROBE_T" "$((FLOOD_SECS - 1))" 3000)
+	local perf=()
+	[ -n "${3:-}" ] && perf=(perf record -q -a -g -o "$WORK/perf.$3" --)
+	probe=$("${perf[@]}" ip netns exec $C "$BIN" probe $S_C "$port" "$PROBE_T" "$((FLOOD_SECS - 1))" 3000 2>/dev/null | grep '^attempts')
 	kill -INT $hp 2>/dev/null; wait $hp 2>/dev/null
 	read -r c1 s1 < <(cpu_stat); secs1=$(date +%s.%N)
 	rx1=$(dev_stat $S vf rx_packets); tx1=$(dev_stat $S dummy0 tx_packets)
-	wait_perf
 	log "flood $proto: probe: $probe"
 	log "flood $proto: /proc/net/synq: $(in_ns $S awk -v p=":$port" 'index($1, p)' /proc/net/synq | head -n 1)"
 	stop_server
@@ -246,10 +241,11 @@ bench_flood() {
 	for ((i = 0; i < 7; i++)); do T[i]=""; S_[i]=""; done
 	for ((r = 1; r <= RUNS; r++)); do
 		lbl=""; [ "$PERF" = 1 ] && [ "$r" = 1 ] && lbl=flood-tcp
-		read -r -a out < <(flood_run tcp $((port++)) $lbl)
+		port=$((port + 2))
+		read -r -a out < <(flood_run tcp $port $lbl)
 		for ((i = 0; i < 7; i++)); do T[i]+=" ${out[i]}"; done
 		[ -n "$lbl" ] && lbl=flood-synq
-		read -r -a out < <(flood_run synq $((port++)) $lbl)
+		read -r -a out < <(flood_run synq $((port + 1)) $lbl)
 		for ((i = 0; i < 7; i++)); do S_[i]+=" ${out[i]}"; done
 	done
 	for ((i = 0; i < 7; i++)); do
@@ -267,7 +263,7 @@ bench_flood() {
 # their listener until their next timer).
 wait_reqsk_gone() {
 	local i base=$1
-	for ((i = 0; i < 300; i++)); do
+	for ((i = 0; i < 60; i++)); do
 		[ "$(slab request_sock_TCP | awk '{print $1}')" -le "$((base + 200))" ] && return 0
 		sleep 0.5
 	done
@@ -320,14 +316,15 @@ fill_run() {	# PROTO PORT N
 
 bench_mem() {
 	local r port=9700 out
-	local tq="" sq="" tb="" sb="" tt="" st="" tk="" sk=""
+	local tq="" sq="" tb="" sb="" st="" tk="" sk=""
 	in_ns $S sysctl -qw net.ipv4.tcp_max_syn_backlog=$((MEM_N * 2)) \
 		net.synq.max_syn_backlog=$((MEM_N * 2)) \
 		net.ipv4.tcp_synack_retries=255 net.synq.synack_retries=255
 	for ((r = 1; r <= RUNS; r++)); do
-		read -r -a out < <(fill_run tcp $((port++)) "$MEM_N")
+		port=$((port + 2))
+		read -r -a out < <(fill_run tcp $port "$MEM_N")
 		tq+=" ${out[0]}"; tb+=" ${out[1]}"; tk+=" ${out[3]}"
-		read -r -a out < <(fill_run synq $((port++)) "$MEM_N")
+		read -r -a out < <(fill_run synq $((port + 1)) "$MEM_N")
 		sq+=" ${out[0]}"; sb+=" ${out[1]}"; sk+=" ${out[3]}"
 		st+=" $(awk -v a="${out[1]}" -v t="${out[2]}" -v q="${out[0]}" 'BEGIN {printf "%.1f", a + t / (q ? q : 1)}')"
 	done
@@ -346,9 +343,10 @@ bench_scale() {
 		net.synq.max_syn_backlog=$((n * 2)) \
 		net.ipv4.tcp_synack_retries=255 net.synq.synack_retries=255
 	for ((r = 1; r <= SCALE_RUNS; r++)); do
-		read -r -a out < <(fill_run tcp $((port++)) "$n")
+		port=$((port + 2))
+		read -r -a out < <(fill_run tcp $port "$n")
 		tq+=" ${out[0]}"; tb+=" ${out[1]}"; ti+=" ${out[4]}"; tl+=" ${out[5]}"; tc+=" ${out[6]}"; tr+=" $(( ${out[6]} / 1000 + ${out[7]} ))"
-		read -r -a out < <(fill_run synq $((port++)) "$n")
+		read -r -a out < <(fill_run synq $((port + 1)) "$n")
 		sq+=" ${out[0]}"; sb+=" ${out[1]}"; si+=" ${out[4]}"; sl+=" ${out[5]}"; sc+=" ${out[6]}"; sr+=" $(( ${out[6]} / 1000 + ${out[7]} ))"
 	done
 	result "scale: pending SYNs held (of $n sent)" "count" "$tq" "$sq"

@@ -353,22 +353,23 @@ static int cmd_probe(int argc, char **argv)
 
 /* ---- raw SYNs and RSTs from many sources ---- */
 
+/* One's complement sum, in network byte order, read byte by byte. */
+static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	for (; len > 1; len -= 2, p += 2)
+		sum += (uint32_t)p[0] << 8 | p[1];
+	if (len)
+		sum += (uint32_t)p[0] << 8;
+	return sum;
+}
+
 static uint16_t csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	return ~sum;
-}
-
-static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
-{
-	const uint16_t *p = data;
-
-	for (; len > 1; len -= 2)
-		sum += *p++;
-	if (len)
-		sum += *(const uint8_t *)p;
-	return sum;
+	return htons((uint16_t)~sum);
 }
 
 #define RAW_BATCH 64
