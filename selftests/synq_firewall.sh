@@ -39,6 +39,12 @@ fw_ruleset() {
 				iif lo accept
 				meta l4proto icmp accept
 			}
+			# Diagnostics only: SYN-ACKs conntrack could not place.
+			counter synack_invalid { }
+			chain output {
+				type filter hook output priority 0; policy accept;
+				tcp sport $PORT tcp flags & (syn | ack) == syn | ack ct state invalid counter name synack_invalid
+			}
 		}
 	EOF
 }
@@ -107,6 +113,7 @@ fw_traffic() {
 	[ "$src" = 0 ] || fail "the server failed (exit $src)" || rc=1
 	invalid=$(nft_counter "$sns" invalid)
 	log "nft: $invalid invalid packets dropped, $(nft_counter "$sns" dport) new packets to port $PORT"
+	log "nft: $(nft_counter "$sns" synack_invalid) SYN-ACKs sent with conntrack state invalid"
 	[ "$invalid" = 0 ] || fail "conntrack called $invalid packets invalid" || rc=1
 	return "$rc"
 }
