@@ -20,6 +20,9 @@ require_cmd ip python3 curl
 require_synq
 
 SYNQIZE=$SYNQ_TOP/scripts/synqize
+# Debian's python3 starts faster than a pyenv shim, which counts in a VM.
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
 TMPD=$(mktemp -d /tmp/synq_synqize.XXXXXX)
 chmod 755 "$TMPD"
 defer rm -rf "$TMPD"
@@ -29,7 +32,7 @@ setup_pair || ksft_skip_all "cannot create the test namespaces (veth?)"
 # The file the servers serve; 20 kB, so that it takes several segments.
 DOC=$TMPD/www
 mkdir -p "$DOC"
-python3 -c 'import sys; sys.stdout.write("".join("synq %05d\n" % i for i in range(2048)))' \
+"$PY" -c 'import sys; sys.stdout.write("".join("synq %05d\n" % i for i in range(2048)))' \
 	> "$DOC/index.html"
 chmod -R a+rX "$DOC"
 
@@ -56,6 +59,15 @@ synq_stat() {
 	ip netns exec "$1" awk -v n="$2" \
 		'NR == 1 { for (i = 2; i <= NF; i++) if ($i == n) c = i }
 		 NR == 2 { print $c }' /proc/net/stat/synq
+}
+
+# synq_nonzero NS: the nonzero /proc/net/stat/synq counters of NS.
+# shellcheck disable=SC2016 # awk programs
+synq_nonzero() {
+	ip netns exec "$1" awk \
+		'NR == 1 { for (i = 2; i <= NF; i++) n[i] = $i }
+		 NR == 2 { for (i = 2; i <= NF; i++) if ($i) printf "%s=%s ", n[i], $i }' \
+		/proc/net/stat/synq
 }
 
 # wait_synq NS PORT N PID: until NS has N synq listeners on PORT (60 s);
@@ -93,8 +105,11 @@ fetch() {
 # bench NS URL: ab -n 500 -c 20 from NS; every request answered, 200 OK.
 bench() {
 	local out=$TMPD/ab.out
-	ip netns exec "$1" ab -q -n 500 -c 20 -s 30 "$2" > "$out" 2>&1 ||
-		{ show "$out"; fail "ab $2 exited non-zero"; return 1; }
+	if ! ip netns exec "$1" ab -q -n 500 -c 20 -s 30 "$2" > "$out" 2>&1; then
+		show "$out"
+		log "/proc/net/stat/synq (nonzero): $(synq_nonzero "$1")"
+		fail "ab $2 exited non-zero"
+	fi
 	grep -E '^(Complete|Failed) requests|^Non-2xx|^Requests per second' "$out" |
 		sed "s|^|# ab $2: |"
 	if ! grep -qE '^Complete requests: +500$' "$out" ||
@@ -108,7 +123,7 @@ bench() {
 # A program that listens and connects, under synqize.
 check_sockets() {
 	local v6=0
-	ip netns exec "$NS_SRV" python3 -c \
+	ip netns exec "$NS_SRV" "$PY" -c \
 		'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", 0))' \
 		2>/dev/null && v6=1
 	cat > "$TMPD/sockets.py" <<'EOF'
@@ -206,7 +221,7 @@ want("relisten SO_PROTOCOL", proto(t), 253)
 sys.exit(1 if bad else 0)
 EOF
 	ip netns exec "$NS_SRV" env SYNQIZE_DEBUG=1 "$SYNQIZE" run \
-		python3 "$TMPD/sockets.py" "$v6" 2> "$TMPD/sockets.err" ||
+		"$PY" "$TMPD/sockets.py" "$v6" 2> "$TMPD/sockets.err" ||
 		{ show "$TMPD/sockets.err"; fail "a socket is not what it should be"; return 1; }
 	show "$TMPD/sockets.err"
 	[ "$(grep -c 'now a synq listener' "$TMPD/sockets.err")" = 3 ] ||
@@ -215,7 +230,7 @@ EOF
 
 # No synq at SYNQ_PROTO: listeners stay TCP and serve; one warning.
 check_no_protocol() {
-	ip netns exec "$NS_SRV" env SYNQ_PROTO=254 "$SYNQIZE" run python3 -c '
+	ip netns exec "$NS_SRV" env SYNQ_PROTO=254 "$SYNQIZE" run "$PY" -c '
 import socket, sys
 ls = []
 for i in range(2):
@@ -247,7 +262,7 @@ check_http_server() {
 	require_cmd_sub ab || return
 	c0=$(synq_stat "$NS_SRV" Children)
 	ip netns exec "$NS_SRV" env SYNQIZE_DEBUG=1 "$SYNQIZE" run \
-		python3 -m http.server --bind 127.0.0.1 --directory "$DOC" "$port" \
+		"$PY" -m http.server --bind 127.0.0.1 --directory "$DOC" "$port" \
 		> "$TMPD/http.log" 2>&1 &
 	pid=$!
 	# shellcheck disable=SC2064 # the pid of now
