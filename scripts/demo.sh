@@ -32,6 +32,7 @@ SRV_IP=10.0.9.1
 CLI_IP=10.0.9.2
 PORT=80
 SLOW_PORT=8080
+BURST=40
 
 # Debian's python3 starts faster than a pyenv shim, which counts in a VM.
 PY=/usr/bin/python3
@@ -157,13 +158,15 @@ if command -v nginx > /dev/null; then
 	EOF
 	set -- nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" -e "$T/nginx/error.log"
 	nlisten=2
+	show="nginx -c nginx.conf: listen $SRV_IP:$PORT and 127.0.0.1:$PORT"
 else
 	server="python3 -m http.server (nginx not installed)"
 	set -- "$PY" -m http.server --bind "$SRV_IP" --directory "$T/www" "$PORT"
 	nlisten=1
+	show="python3 -m http.server --bind $SRV_IP $PORT"
 fi
 
-section "server: synqize run $*"
+section "server: synqize run $show"
 say "$server"
 ip netns exec "$SRV" env SYNQIZE_DEBUG=1 "$SYNQIZE" run "$@" > "$T/server.log" 2>&1 &
 pids+=($!)
@@ -188,7 +191,7 @@ moved "$T/c0" "$T/c1"
 
 # --- 2. a burst past the backlog ---------------------------------------------------
 
-section "2. burst: 64 concurrent clients, a slow acceptor, listen(fd, 4)"
+section "2. burst: $BURST concurrent clients, a slow acceptor, listen(fd, 4)"
 # A server that speaks first, as SMTP or SSH do.  A SYN cookie whose
 # final ACK finds the accept queue full is lost for such a protocol, with
 # synq as with TCP (the client waits for data; nothing retransmits), so
@@ -218,7 +221,7 @@ while True:
     n += 1
     c.sendall(b"served\n")
     c.close()
-    time.sleep(0.02)
+    time.sleep(0.01)
 EOF
 cat > "$T/burst.py" <<'EOF'
 import socket, sys, threading, time
@@ -255,7 +258,7 @@ pids+=("$slow")
 wait_listen "$SLOW_PORT" 1
 counters "$T/c0"
 cat "$T/slow.log"
-cli "$PY" "$T/burst.py" "$SRV_IP" "$SLOW_PORT" 64
+cli "$PY" "$T/burst.py" "$SRV_IP" "$SLOW_PORT" "$BURST"
 counters "$T/c1"
 say "/proc/net/synq (see backlog and overflows of :$SLOW_PORT):"
 proc_synq
