@@ -368,6 +368,19 @@ def connected(s, timeout):
     return s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
 
 
+def snap(ctx, ls):
+    """The namespace's counters and the listener's SYNQ_INFO, read so that
+    they agree: segments may arrive while they are read (retransmits)."""
+    for _ in range(20):
+        i0 = info(ls)
+        st = ctx.stats()
+        i1 = info(ls)
+        if (i0["overflows"], i0["drops"], i0["qlen"]) == \
+           (i1["overflows"], i1["drops"], i1["qlen"]):
+            return st, i1
+    return st, i1
+
+
 def delta(before, after, *names):
     return {n: after[n] - before[n] for n in names}
 
@@ -399,12 +412,12 @@ def scenario_accept_queue(ctx, a):
            info(ls)["ack_backlog"], b + 1)
     CHK.eq("SYNQ_INFO max_ack_backlog", info(ls)["max_ack_backlog"], b)
 
-    st0, i0 = ctx.stats(), info(ls)
+    st0, i0 = snap(ctx, ls)
     stalled = ctx.connect_start(port)
     r = connected(stalled, 2.0)
     CHK.eq("client %d connect() within 2 s (None: still pending)" % (b + 2),
            r, None)
-    st1, i1 = ctx.stats(), info(ls)
+    st1, i1 = snap(ctx, ls)
     d = delta(st0, st1, "ListenOverflows", "ListenDrops", "Children")
     CHK.true("ListenOverflows moved while client %d stalled" % (b + 2),
              d["ListenOverflows"] >= 1, "delta %d" % d["ListenOverflows"])
@@ -487,7 +500,7 @@ def scenario_ack_overflow(ctx, a):
         ctx.srv.enter()
         CHK.eq("SYNQ_INFO qlen with every ACK held back",
                info(ls)["qlen"], k)
-        st0, i0 = ctx.stats(), info(ls)
+        st0, i0 = snap(ctx, ls)
     finally:
         block_acks(ctx, port, False)
     # With --data each client's first byte completes its handshake (or
@@ -508,7 +521,7 @@ def scenario_ack_overflow(ctx, a):
             resets += 1
         except BlockingIOError:
             pass
-    st1, i1 = ctx.stats(), info(ls)
+    st1, i1 = snap(ctx, ls)
     d = delta(st0, st1, "ListenOverflows", "OverflowResets", "Children",
               "BadAcks")
     log("counter deltas: %s" % d)
@@ -563,7 +576,7 @@ def scenario_table_full(ctx, a):
     ctx.srv.enter()
     wait_for("table full", lambda: info(ls)["qlen"] >= n, 3.0)
     time.sleep(0.2)
-    st1, i1 = ctx.stats(), info(ls)
+    st1, i1 = snap(ctx, ls)
     d = delta(st0, st1, "Syns", "ReqQFullDrop", "SynAcks", "SyncookiesSent")
     CHK.eq("SYNQ_INFO qlen after flood", i1["qlen"], n)
     CHK.eq("Syns delta", d["Syns"], n + a.extra)
@@ -644,7 +657,7 @@ def scenario_cookie_options(ctx, a):
     ctx.srv.enter()
     wait_for("table full", lambda: info(ls)["qlen"] >= n, 3.0)
     time.sleep(0.1)
-    st0, i0 = ctx.stats(), info(ls)
+    st0, i0 = snap(ctx, ls)
     CHK.eq("SYNQ_INFO qlen after flood", i0["qlen"], n)
     CHK.eq("SYNQ_INFO cookies_sent after flood", i0["cookies_sent"], 4)
     c = ctx.connect_start(port)
@@ -654,7 +667,7 @@ def scenario_cookie_options(ctx, a):
     if not CHK.eq("accept()", len(kids), 1):
         return
     k = kids[0]
-    st1, i1 = ctx.stats(), info(ls)
+    st1, i1 = snap(ctx, ls)
     d = delta(st0, st1, "SyncookiesSent", "SyncookiesRecv",
               "SyncookiesFailed")
     CHK.eq("SyncookiesSent delta", d["SyncookiesSent"], 1)
@@ -701,7 +714,7 @@ def scenario_mode2(ctx, a):
     ctx.srv.sysctl("net.synq.cookie_pause_threshold", 0)
     ls = ctx.listener(backlog=16)
     port = ls.getsockname()[1]
-    st0, i0 = ctx.stats(), info(ls)
+    st0, i0 = snap(ctx, ls)
     CHK.eq("SYNQ_INFO syncookies", i0["syncookies"], 2)
     maxq = 0
     for _ in range(3):
@@ -725,7 +738,7 @@ def scenario_mode2(ctx, a):
             break
         kids += more
     time.sleep(0.2)
-    st1, i1 = ctx.stats(), info(ls)
+    st1, i1 = snap(ctx, ls)
     maxq = max(maxq, i1["qlen"])
     d = delta(st0, st1, "SyncookiesSent", "SyncookiesRecv", "SynAcks",
               "Syns")
@@ -766,7 +779,7 @@ def scenario_forged(ctx, a):
                    random.getrandbits(32), ACK)
     rsts = rsts_for(ctx, port, sports, 2.0)
     ctx.srv.enter()
-    st1, i1 = ctx.stats(), info(ls)
+    st1, i1 = snap(ctx, ls)
     d = delta(st0, st1, "SyncookiesFailed", "SyncookiesRecv", "Children")
     CHK.eq("SyncookiesFailed delta", d["SyncookiesFailed"], a.count)
     CHK.eq("SyncookiesRecv delta", d["SyncookiesRecv"], 0)
@@ -791,7 +804,7 @@ def scenario_wrong_tuple(ctx, a):
     ctx.tx_seg(ctx.cli_ip, other, port, isn + 1, sa["seq"] + 1, ACK)
     rsts = rsts_for(ctx, port, {other}, 1.0)
     ctx.srv.enter()
-    st1, i1 = ctx.stats(), info(ls)
+    st1, i1 = snap(ctx, ls)
     d = delta(st0, st1, "SyncookiesFailed", "SyncookiesRecv")
     CHK.eq("other port: SyncookiesFailed delta", d["SyncookiesFailed"], 1)
     CHK.eq("other port: SyncookiesRecv delta", d["SyncookiesRecv"], 0)
