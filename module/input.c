@@ -410,7 +410,7 @@ static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
 	}
 	synq_update_ts_recent(s, e);
 	if (synq_defer_accept(s, skb, e)) {
-		e->acked = 1;
+		synq_table_mark_acked_locked(t, e);
 		spin_unlock(&b->lock);
 		SYNQ_INC_STATS(s->sn, SYNQ_MIB_DEFERACCEPTDROP);
 		return synq_consume(s->sn, skb);
@@ -421,7 +421,7 @@ static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
 			spin_unlock(&b->lock);
 			synq_entry_free(e);
 		} else {
-			e->acked = 1;
+			synq_table_mark_acked_locked(t, e);
 			spin_unlock(&b->lock);
 		}
 		return synq_overflow(s, skb);

@@ -369,6 +369,7 @@ void synq_get_info(struct synq_sock *ss, struct synq_info *info)
 		info->max_qlen_log = t->max_qlen_log;
 		info->qlen = atomic_read(&t->qlen);
 		info->qlen_young = atomic_read(&t->qlen_young);
+		info->acked = atomic_read(&t->qlen_acked);
 	}
 	rcu_read_unlock();
 }

@@ -111,6 +111,8 @@ int synq_table_insert_locked(struct synq_table *t, struct synq_bucket *b,
 	}
 	if (!e->num_retrans)
 		atomic_inc(&t->qlen_young);
+	if (e->acked)
+		atomic_inc(&t->qlen_acked);
 	hlist_nulls_add_head_rcu(&e->node, &b->chain);
 	synq_table_arm(t);
 	return 0;
@@ -122,7 +124,18 @@ void synq_table_unlink_locked(struct synq_table *t, struct synq_entry *e)
 	hlist_nulls_del_init_rcu(&e->node);
 	if (!e->num_retrans)
 		atomic_dec(&t->qlen_young);
+	if (e->acked)
+		atomic_dec(&t->qlen_acked);
 	atomic_dec(&t->qlen);
+}
+
+/* The final ACK came but found no room: the entry waits for a retry. */
+void synq_table_mark_acked_locked(struct synq_table *t, struct synq_entry *e)
+{
+	if (e->acked)
+		return;
+	e->acked = 1;
+	atomic_inc(&t->qlen_acked);
 }
 
 /*
@@ -231,6 +244,7 @@ struct synq_table *synq_table_alloc(struct synq_sock *owner, u32 backlog,
 	t->hash_rnd = get_random_u32();
 	atomic_set(&t->qlen, 0);
 	atomic_set(&t->qlen_young, 0);
+	atomic_set(&t->qlen_acked, 0);
 	timer_setup(&t->timer, synq_table_tick, 0);
 	for (i = 0; i < nr; i++) {
 		spin_lock_init(&t->buckets[i].lock);
@@ -261,6 +275,7 @@ void synq_table_destroy(struct synq_table *t)
 		}
 		spin_unlock_bh(&b->lock);
 	}
-	WARN_ON_ONCE(atomic_read(&t->qlen) || atomic_read(&t->qlen_young));
+	WARN_ON_ONCE(atomic_read(&t->qlen) || atomic_read(&t->qlen_young) ||
+		     atomic_read(&t->qlen_acked));
 	kvfree(t);
 }

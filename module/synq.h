@@ -143,6 +143,7 @@ struct synq_table {
 	struct timer_list timer;
 	atomic_t qlen;
 	atomic_t qlen_young;
+	atomic_t qlen_acked;
 	u32 hash_rnd;
 	u32 nr_table_entries;
 	u8 max_qlen_log;
@@ -167,6 +168,7 @@ bool synq_table_is_full(const struct synq_table *t);
 int synq_table_insert_locked(struct synq_table *t, struct synq_bucket *b,
 			     struct synq_entry *e);
 void synq_table_unlink_locked(struct synq_table *t, struct synq_entry *e);
+void synq_table_mark_acked_locked(struct synq_table *t, struct synq_entry *e);
 
 /* ---- the listener socket (socket.c) ---- */
 
