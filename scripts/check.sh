@@ -16,15 +16,19 @@
 # (see scripts/tap-count.awk).  Exits 1 if anything failed or no test ran.
 # The whole output is also kept in .cache/check.log.
 #
-# Environment: SYNQ_VM_TIMEOUT (seconds per boot, default 480) and the
-# other SYNQ_* settings of scripts/vm.sh and scripts/run-selftests.sh.
+# Environment: SYNQ_VM_TIMEOUT (seconds per boot; default 120 s plus the
+# runner's per-test timeout from selftests/settings for each test of the
+# boot) and the other SYNQ_* settings of scripts/vm.sh and
+# scripts/run-selftests.sh.
 
 set -uo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 CACHE=${SYNQ_CACHE:-$TOP/.cache}
 LOG=$CACHE/check.log
-export SYNQ_VM_TIMEOUT=${SYNQ_VM_TIMEOUT:-480}
+# Per test, the kselftest runner's own timeout (selftests/settings).
+per_test=$(sed -n 's/^timeout=//p' "$TOP/selftests/settings" 2>/dev/null)
+per_test=${per_test:-45}
 
 cd "$TOP" || exit 1
 mkdir -p "$CACHE"
@@ -66,8 +70,11 @@ for g in "${groups[@]}"; do
 	n=$((n + 1))
 	glog=$GLOG
 	echo "# === boot $n/${#groups[@]}: $g" | tee -a "$RUNLOG"
+	# No boot outlasts its tests' own timeouts: past that, the kernel hangs.
 	# shellcheck disable=SC2086 # a group is a list of test names
-	scripts/vm.sh scripts/run-selftests.sh $g 2>&1 | tee "$glog"
+	set -- $g
+	SYNQ_VM_TIMEOUT=${SYNQ_VM_TIMEOUT:-$((120 + per_test * $#))} \
+		scripts/vm.sh scripts/run-selftests.sh "$@" 2>&1 | tee "$glog"
 	rc=${PIPESTATUS[0]}
 	read -r _ gfailed _ < <(awk -f scripts/tap-count.awk "$glog")
 	case $rc in
