@@ -24,6 +24,7 @@ KSFT_DIR := $(CURDIR)/.cache/ksft/tools/testing/selftests
 all: module synqize
 
 module:
+	@test -d "$(KDIR)" || { echo "no kernel build tree in KDIR=$(KDIR): run scripts/setup.sh (as root), or make KDIR=..." >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) SYNQ_VERSION=$(SYNQ_VERSION) modules
 
 # The LD_PRELOAD library of scripts/synqize.
