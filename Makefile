@@ -44,8 +44,8 @@ setup:
 # Whatever fails, the last line of its output is the "N passed, N failed".
 check:
 	@scripts/setup.sh || { echo "check: set-up failed"; echo "0 passed, 1 failed"; exit 1; }
-	@$(MAKE) --no-print-directory -s module synqize selftests >/dev/null || \
-		{ echo "check: build failed"; echo "0 passed, 1 failed"; exit 1; }
+	@out=$$($(MAKE) --no-print-directory -s module synqize selftests 2>&1) || \
+		{ echo "$$out"; echo "check: build failed"; echo "0 passed, 1 failed"; exit 1; }
 	@scripts/check.sh $(T)
 
 demo:
