@@ -263,7 +263,7 @@ bench_flood() {
 # their listener until their next timer).
 wait_reqsk_gone() {
 	local i base=$1
-	for ((i = 0; i < 60; i++)); do
+	for ((i = 0; i < 10; i++)); do
 		[ "$(slab request_sock_TCP | awk '{print $1}')" -le "$((base + 200))" ] && return 0
 		sleep 0.5
 	done
@@ -295,8 +295,7 @@ fill_run() {	# PROTO PORT N
 	m1=$(awk '/^(Slab|VmallocUsed):/ {s += $2} END {print s}' /proc/meminfo)
 	d1=$(softnet_drops)
 	if [ "$proto" = synq ]; then
-		kill -USR1 "$SRV_PID"; sleep 0.3
-		buckets=$(awk '/^qlen/ {print $4}' "$SRV_OUT" | tail -n 1)
+		buckets=$(in_ns $S awk -v p=":$port" 'index($1, p) {print $4; exit}' /proc/net/synq)
 	fi
 	lk=$(in_ns $F "$BIN" raw RST $SPOOF_BASE "$n" $S_F "$port" 0)
 	log "fill $proto N=$n: $sent; pending $q; lookups (out-of-window RSTs): $lk; softnet drops $((d1 - d0))"

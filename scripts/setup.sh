@@ -25,7 +25,7 @@ PACKAGES=(
 	sparse shellcheck
 	linux-image-amd64 linux-headers-amd64
 	qemu-system-x86 busybox-static
-	iproute2 nftables hping3 tcpdump curl ethtool
+	iproute2 nftables hping3 tcpdump curl ethtool linux-perf
 	nginx-light apache2-utils
 )
 
