@@ -74,18 +74,39 @@ peer() {
 	[ "$rc" = 0 ] || fail "synq_peer.py $1 exited $rc"
 }
 
-# run_clients SRV_NS SRV_ADDR CLI_NS CLI_ADDR N CONCURRENCY [CLIENT ARG...]
+# One server, bound to the wildcard address, takes every plain client
+# connection of the first subtests (one python start-up, not five: TCG is
+# slow); its own checks are a subtest of their own, after them.
+NSHARED=$((1000 + 200 + 1000 + 200 + 1))
+SHARED_PORT=
+shared_start() {
+	local i
+	ip netns exec "$NS_SRV" "${PEER[@]}" server --addr 0.0.0.0 \
+		--count "$NSHARED" --timeout 60 --ready-file "$TMPD/shared.ready" \
+		--want-zero drops --want-zero overflows --want-zero expired \
+		> "$TMPD/shared.log" 2>&1 &
+	SHARED_PID=$!
+	defer kill "$SHARED_PID"
+	for ((i = 0; i < 1200; i++)); do
+		[ -s "$TMPD/shared.ready" ] && break
+		kill -0 "$SHARED_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if [ -s "$TMPD/shared.ready" ]; then
+		SHARED_PORT=$(cat "$TMPD/shared.ready")
+	else
+		show "$TMPD/shared.log"
+		log "the shared server did not start"
+	fi
+}
+
+# run_clients CLI_NS SRV_ADDR N CONCURRENCY [CLIENT ARG...]
 run_clients() {
-	local sns=$1 saddr=$2 cns=$3 caddr=$4 n=$5 conc=$6 rc=0
-	shift 6
-	srv_start "$sns" "srv" --addr "$saddr" --count "$n" \
-		--want-zero drops --want-zero overflows --want-zero expired
-	peer "$cns" client --addr "$caddr" --port "$SRV_PORT" --count "$n" \
-		--concurrency "$conc" "$@" || rc=1
-	srv_wait || rc=1
-	# Diagnostics: resets the server's TCP sent (none are expected).
-	log "server netns: TCP OutRsts $(tcp_outrsts "$sns")"
-	return "$rc"
+	local cns=$1 addr=$2 n=$3 conc=$4
+	shift 4
+	[ -n "$SHARED_PORT" ] || fail "no server"
+	peer "$cns" client --addr "$addr" --port "$SHARED_PORT" --count "$n" \
+		--concurrency "$conc" "$@"
 }
 
 # The Tcp OutRsts counter of a namespace.
@@ -96,24 +117,35 @@ tcp_outrsts() {
 }
 
 check_veth_sequential() {
-	run_clients "$NS_SRV" 0.0.0.0 "$NS_CLI" "$SRV_IP" 1000 1
+	run_clients "$NS_CLI" "$SRV_IP" 1000 1
 }
 
 check_veth_concurrent() {
-	run_clients "$NS_SRV" "$SRV_IP" "$NS_CLI" "$SRV_IP" 200 200
+	run_clients "$NS_CLI" "$SRV_IP" 200 200
 }
 
 check_lo_sequential() {
-	run_clients "$NS_SRV" 127.0.0.1 "$NS_SRV" 127.0.0.1 1000 1
+	run_clients "$NS_SRV" 127.0.0.1 1000 1
 }
 
 check_lo_concurrent() {
-	run_clients "$NS_SRV" 0.0.0.0 "$NS_SRV" 127.0.0.1 200 200
+	run_clients "$NS_SRV" 127.0.0.1 200 200
 }
 
 check_bulk() {
-	run_clients "$NS_SRV" 0.0.0.0 "$NS_CLI" "$SRV_IP" 1 1 \
-		--size $((8 << 20)) --timeout 60
+	run_clients "$NS_CLI" "$SRV_IP" 1 1 --size $((8 << 20)) --timeout 60
+}
+
+# The server accepted exactly NSHARED connections, checked every one, and
+# its SYNQ_INFO shows qlen 0, ack_backlog 0, accepted NSHARED, no drops.
+check_shared_server() {
+	local rc=0
+	[ -n "$SHARED_PORT" ] || fail "no server"
+	wait "$SHARED_PID" || rc=$?
+	show "$TMPD/shared.log"
+	# Diagnostics: resets the server's TCP sent (none are expected).
+	log "server netns: TCP OutRsts $(tcp_outrsts "$NS_SRV")"
+	[ "$rc" = 0 ] || fail "the server exited $rc"
 }
 
 check_data_on_ack() {
@@ -153,11 +185,13 @@ check_curl() {
 	return "$rc"
 }
 
+shared_start
 ksft_run "veth: 1000 sequential clients, data checked both ways" check_veth_sequential
 ksft_run "veth: 200 concurrent clients, data checked both ways" check_veth_concurrent
 ksft_run "loopback: 1000 sequential clients, data checked both ways" check_lo_sequential
 ksft_run "loopback: 200 concurrent clients, data checked both ways" check_lo_concurrent
 ksft_run "veth: 8 MiB each way, sha256 checked" check_bulk
+ksft_run "server: exactly $NSHARED accepted and checked; qlen 0, ack_backlog 0" check_shared_server
 ksft_run "data on the final ACK reaches accept()+recv()" check_data_on_ack
 ksft_run "curl GETs from an HTTP server on a synq socket" check_curl
 ksft_exit
