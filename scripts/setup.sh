@@ -21,7 +21,7 @@ KSFT=$CACHE/ksft
 
 # Build, VM test bed, lint, and the tools later tests use.
 PACKAGES=(
-	gcc make perl python3 git xz-utils cpio kmod procps util-linux
+	gcc make perl python3 git xz-utils cpio kmod procps util-linux rsync
 	sparse shellcheck
 	linux-image-amd64 linux-headers-amd64
 	qemu-system-x86 busybox-static
