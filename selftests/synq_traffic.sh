@@ -88,11 +88,13 @@ shared_start() {
 			--count "$NSHARED" --timeout 60 \
 			--ready-file "$TMPD/shared.ready" --want-zero drops \
 			--want-zero overflows --want-zero expired \
-			> "$TMPD/shared.log" 2>&1 || rc=$?
+			> "$TMPD/shared.log" 2>&1 &
+		echo $! > "$TMPD/shared.pid"
+		wait $! || rc=$?
 		echo "$rc" > "$TMPD/shared.rc"
 	) &
 	SHARED_PID=$!
-	defer kill "$SHARED_PID"
+	defer "kill \$(cat '$TMPD/shared.pid') $SHARED_PID"
 	for ((i = 0; i < 1200; i++)); do
 		[ -s "$TMPD/shared.ready" ] && break
 		kill -0 "$SHARED_PID" 2>/dev/null || break
