@@ -88,7 +88,8 @@ static int synq_reqsk_fill(struct synq_sock *ss, struct request_sock *req,
 	treq->rcv_isn = e->irs;
 	treq->rcv_nxt = e->irs + 1;
 	treq->snt_isn = e->iss;
-	treq->ts_off = e->ts_off;
+	treq->ts_off = e->tstamp_ok ?
+		       synq_ts_off(synq_pernet(sock_net(tmpl)), &e->t) : 0;
 	treq->txhash = net_tx_rndhash();
 	treq->syn_tos = e->tos;
 
@@ -124,7 +125,7 @@ bool synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
 		__reqsk_free(req);
 		return false;
 	}
-	child = tcp_get_cookie_sock(tmpl, skb, req, NULL, e->ts_off);
+	child = tcp_get_cookie_sock(tmpl, skb, req, NULL, tcp_rsk(req)->ts_off);
 	if (!child)
 		return false;
 	/* It comes back bh-locked, with a reference for us. */

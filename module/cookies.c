@@ -110,16 +110,6 @@ bool synq_cookie_check(const struct synq_net *sn, struct synq_entry *e,
 	return true;
 }
 
-/*
- * The timestamp offset of a cookie connection must be found again from the
- * ACK alone: a keyed hash of the addresses, as secure_tcp_ts_off().
- */
-u32 synq_cookie_ts_off(const struct synq_net *sn, const struct synq_tuple *t)
-{
-	return siphash_2u32((__force u32)t->laddr, (__force u32)t->raddr,
-			    &sn->cookie_key);
-}
-
 /* ---- when: the listener's cookie mode, overflow memory, pause ---- */
 
 /* Linux's TCP_SYNCOOKIE_VALID: cookies are checked this long after. */

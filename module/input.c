@@ -110,30 +110,30 @@ static void synq_parse_options(const struct net *net, const struct tcphdr *th,
 	}
 }
 
+/* A segment synq has answered in full: TCP never sees it. */
+static unsigned int synq_consume(struct sk_buff *skb)
+{
+	consume_skb(skb);
+	return NF_STOLEN;
+}
+
 /*
- * A SYN hides the segment from TCP after synq has answered it.  Normally it
- * is simply consumed; but a SYN carrying an unconfirmed conntrack entry must
- * first pass the confirm hook, or the connection's entry is lost and the
- * firewall calls the handshake invalid.  Such a SYN goes on with the closed
- * sink socket attached (as early demux attaches a socket), and TCP drops it
- * silently as it drops every segment for a closed socket.
+ * Conntrack confirms a flow's first packet at NF_IP_PRI_CONNTRACK_CONFIRM,
+ * after this hook.  A SYN-ACK sent before that would be a new, invalid flow
+ * to it, and a stateful firewall would drop the handshake; so a SYN is
+ * confirmed here, before its answer, through the kernel's own nf_ct_hook
+ * (no dependency on nf_conntrack.ko).  False: conntrack refused it, drop.
  */
-static unsigned int synq_consume(struct synq_net *sn, struct sk_buff *skb)
+static bool synq_ct_confirm(struct sk_buff *skb)
 {
 	enum ip_conntrack_info ctinfo;
 	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
+	const struct nf_ct_hook *ct_hook;
 
-	if (ct && !nf_ct_is_confirmed(ct)) {
-		struct sock *sink = sn->sink->sk;
-
-		skb_orphan(skb);
-		sock_hold(sink);
-		skb->sk = sink;
-		skb->destructor = sock_pfree;
-		return NF_ACCEPT;
-	}
-	consume_skb(skb);
-	return NF_STOLEN;
+	if (!ct || nf_ct_is_confirmed(ct))
+		return true;
+	ct_hook = rcu_dereference(nf_ct_hook);
+	return !ct_hook || ct_hook->confirm(skb) == NF_ACCEPT;
 }
 
 static unsigned int synq_drop(struct synq_seg *s, struct sk_buff *skb,
@@ -142,7 +142,7 @@ static unsigned int synq_drop(struct synq_seg *s, struct sk_buff *skb,
 	SYNQ_INC_STATS(s->sn, why);
 	SYNQ_INC_STATS(s->sn, SYNQ_MIB_LISTENDROPS);
 	atomic64_inc(&s->ss->drops);
-	return synq_consume(s->sn, skb);
+	return synq_consume(skb);
 }
 
 static void synq_entry_init(struct synq_seg *s, struct sk_buff *skb,
@@ -164,7 +164,6 @@ static void synq_entry_init(struct synq_seg *s, struct sk_buff *skb,
 		e->mss = user_mss;
 	e->tstamp_ok = o.saw_tstamp;
 	e->ts_recent = o.saw_tstamp ? o.tsval : 0;
-	e->ts_off = o.saw_tstamp ? get_random_u32() : 0;
 	e->sack_ok = o.sack_ok;
 	e->wscale_ok = o.wscale_ok;
 	e->snd_wscale = o.wscale;
@@ -183,13 +182,11 @@ static unsigned int synq_send_cookie(struct synq_seg *s, struct sk_buff *skb)
 	struct synq_entry e = {};
 
 	synq_entry_init(s, skb, &e);
-	if (e.tstamp_ok)
-		e.ts_off = synq_cookie_ts_off(s->sn, &e.t);
 	e.iss = synq_cookie_make(s->sn, &e);
 	synq_send_synack(s->ss, &e);
 	atomic64_inc(&s->ss->cookies_sent);
 	SYNQ_INC_STATS(s->sn, SYNQ_MIB_SYNCOOKIESSENT);
-	return synq_consume(s->sn, skb);
+	return synq_consume(skb);
 }
 
 static unsigned int synq_rcv_syn(struct synq_seg *s, struct sk_buff *skb)
@@ -207,16 +204,16 @@ static unsigned int synq_rcv_syn(struct synq_seg *s, struct sk_buff *skb)
 	SYNQ_INC_STATS(s->sn, SYNQ_MIB_SYNS);
 
 	b = synq_table_bucket(t, &s->t);
-	spin_lock(&b->lock);
+	spin_lock(synq_bucket_lock(t, b));
 	e = synq_bucket_find(b, &s->t);
 	if (e) {
 		/* A retransmitted SYN: same entry, same ISN. */
 		synq_send_synack(s->ss, e);
-		spin_unlock(&b->lock);
+		spin_unlock(synq_bucket_lock(t, b));
 		SYNQ_INC_STATS(s->sn, SYNQ_MIB_DUPSYNS);
-		return synq_consume(s->sn, skb);
+		return synq_consume(skb);
 	}
-	spin_unlock(&b->lock);
+	spin_unlock(synq_bucket_lock(t, b));
 
 	/* A recycled TIME_WAIT needs no table slot to prove itself (as TCP). */
 	full = synq_table_is_full(t) && !s->tw_isn;
@@ -227,6 +224,8 @@ static unsigned int synq_rcv_syn(struct synq_seg *s, struct sk_buff *skb)
 		atomic64_inc(&s->ss->overflows);
 		return synq_drop(s, skb, SYNQ_MIB_LISTENOVERFLOWS);
 	}
+	if (!synq_ct_confirm(skb))
+		return synq_drop(s, skb, SYNQ_MIB_CTDROP);
 	if (cookie)
 		return synq_send_cookie(s, skb);
 
@@ -237,18 +236,18 @@ static unsigned int synq_rcv_syn(struct synq_seg *s, struct sk_buff *skb)
 	if (!e->iss)
 		e->iss = synq_isn(s->sn, &s->t);
 
-	spin_lock(&b->lock);
+	spin_lock(synq_bucket_lock(t, b));
 	if (synq_bucket_find(b, &s->t) ||
 	    synq_table_insert_locked(t, b, e)) {
 		/* Lost a race with a twin SYN, or the table filled up. */
-		spin_unlock(&b->lock);
+		spin_unlock(synq_bucket_lock(t, b));
 		synq_entry_free(e);
 		return synq_drop(s, skb, SYNQ_MIB_REQQFULLDROP);
 	}
 	synq_send_synack(s->ss, e);
-	spin_unlock(&b->lock);
+	spin_unlock(synq_bucket_lock(t, b));
 	SYNQ_INC_STATS(s->sn, SYNQ_MIB_SYNACKS);
-	return synq_consume(s->sn, skb);
+	return synq_consume(skb);
 }
 
 /*
@@ -273,17 +272,17 @@ static unsigned int synq_rcv_rst(struct synq_seg *s, struct sk_buff *skb)
 	if (!synq_bucket_find(b, &s->t))
 		return NF_ACCEPT;
 
-	spin_lock(&b->lock);
+	spin_lock(synq_bucket_lock(t, b));
 	e = synq_bucket_find(b, &s->t);
 	if (!e || !synq_in_window(e, s->seq)) {
-		spin_unlock(&b->lock);
+		spin_unlock(synq_bucket_lock(t, b));
 		return NF_ACCEPT;
 	}
-	synq_table_unlink_locked(t, e);
-	spin_unlock(&b->lock);
+	synq_table_unlink_locked(t, b, e);
+	spin_unlock(synq_bucket_lock(t, b));
 	synq_entry_free(e);
 	SYNQ_INC_STATS(s->sn, SYNQ_MIB_RSTS);
-	return synq_consume(s->sn, skb);
+	return synq_consume(skb);
 }
 
 static void synq_update_ts_recent(struct synq_seg *s, struct synq_entry *e)
@@ -364,7 +363,6 @@ static unsigned int synq_rcv_cookie_ack(struct synq_seg *s,
 	if (o.saw_tstamp) {
 		e.tstamp_ok = 1;
 		e.ts_recent = o.tsval;
-		e.ts_off = synq_cookie_ts_off(s->sn, &e.t);
 	}
 	e.tos = ip_hdr(skb)->tos;
 	e.iif = inet_request_bound_dev_if(tmpl, skb);
@@ -389,60 +387,57 @@ static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
 	if (!synq_bucket_find(b, &s->t))
 		return synq_rcv_cookie_ack(s, skb);
 
-	spin_lock(&b->lock);
+	spin_lock(synq_bucket_lock(t, b));
 	e = synq_bucket_find(b, &s->t);
 	if (!e) {
-		spin_unlock(&b->lock);
+		spin_unlock(synq_bucket_lock(t, b));
 		return NF_ACCEPT;
 	}
 	if (s->ack_seq != e->iss + 1) {
 		/* TCP answers it with an RST, as Linux's listener does. */
-		spin_unlock(&b->lock);
+		spin_unlock(synq_bucket_lock(t, b));
 		SYNQ_INC_STATS(s->sn, SYNQ_MIB_BADACKS);
 		return NF_ACCEPT;
 	}
 	if (!synq_in_window(e, s->seq)) {
 		/* As tcp_check_req(): re-ACK, keep the entry. */
 		synq_send_ack(s->ss, e);
-		spin_unlock(&b->lock);
+		spin_unlock(synq_bucket_lock(t, b));
 		SYNQ_INC_STATS(s->sn, SYNQ_MIB_BADACKS);
-		return synq_consume(s->sn, skb);
+		return synq_consume(skb);
 	}
 	synq_update_ts_recent(s, e);
 	if (synq_defer_accept(s, skb, e)) {
 		synq_table_mark_acked_locked(t, e);
-		spin_unlock(&b->lock);
+		spin_unlock(synq_bucket_lock(t, b));
 		SYNQ_INC_STATS(s->sn, SYNQ_MIB_DEFERACCEPTDROP);
-		return synq_consume(s->sn, skb);
+		return synq_consume(skb);
 	}
 	if (sk_acceptq_is_full(tmpl)) {
 		if (synq_abort_on_overflow(s->ss)) {
-			synq_table_unlink_locked(t, e);
-			spin_unlock(&b->lock);
+			synq_table_unlink_locked(t, b, e);
+			spin_unlock(synq_bucket_lock(t, b));
 			synq_entry_free(e);
 		} else {
 			synq_table_mark_acked_locked(t, e);
-			spin_unlock(&b->lock);
+			spin_unlock(synq_bucket_lock(t, b));
 		}
 		return synq_overflow(s, skb);
 	}
-	synq_table_unlink_locked(t, e);
-	spin_unlock(&b->lock);
-
+	/*
+	 * The entry stays until the child is in ehash: a segment racing on
+	 * another CPU then finds one or the other, never neither (which
+	 * would make TCP reset the connection).
+	 */
 	if (synq_child_create(s->ss, skb, e)) {
+		synq_table_unlink_locked(t, b, e);
+		spin_unlock(synq_bucket_lock(t, b));
 		synq_entry_free(e);
 		return synq_child_ready(s);
 	}
-
 	/* Refused (the queue filled meanwhile, or no memory): retry later. */
-	e->acked = 1;
-	spin_lock(&b->lock);
-	if (synq_bucket_find(b, &s->t) || synq_table_insert_locked(t, b, e)) {
-		spin_unlock(&b->lock);
-		synq_entry_free(e);
-	} else {
-		spin_unlock(&b->lock);
-	}
+	synq_table_mark_acked_locked(t, e);
+	spin_unlock(synq_bucket_lock(t, b));
 	return synq_drop(s, skb, SYNQ_MIB_LISTENOVERFLOWS);
 }
 

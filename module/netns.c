@@ -83,18 +83,6 @@ struct synq_sock *synq_listener_lookup(struct synq_net *sn, __be32 daddr,
 	return best;
 }
 
-/*
- * A closed, unbound TCP socket.  A SYN that synq answered but that still has
- * an unconfirmed conntrack entry is handed to TCP with this socket attached:
- * it passes the conntrack confirm hook and TCP then drops it silently, as it
- * drops every segment for a closed socket.
- */
-static int synq_sink_create(struct synq_net *sn)
-{
-	return sock_create_kern(sn->net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
-				&sn->sink);
-}
-
 static int __net_init synq_net_init(struct net *net)
 {
 	struct synq_net *sn = synq_pernet(net);
@@ -116,12 +104,9 @@ static int __net_init synq_net_init(struct net *net)
 	sn->mib = alloc_percpu(struct synq_mib);
 	if (!sn->mib)
 		return -ENOMEM;
-	err = synq_sink_create(sn);
-	if (err)
-		goto err_mib;
 	err = synq_sysctl_net_init(sn);
 	if (err)
-		goto err_sink;
+		goto err_mib;
 	err = synq_proc_net_init(sn);
 	if (err)
 		goto err_sysctl;
@@ -134,8 +119,6 @@ err_proc:
 	synq_proc_net_exit(sn);
 err_sysctl:
 	synq_sysctl_net_exit(sn);
-err_sink:
-	sock_release(sn->sink);
 err_mib:
 	free_percpu(sn->mib);
 	return err;
@@ -149,7 +132,6 @@ static void __net_exit synq_net_exit(struct net *net)
 	synq_input_exit(sn);
 	synq_proc_net_exit(sn);
 	synq_sysctl_net_exit(sn);
-	sock_release(sn->sink);
 	free_percpu(sn->mib);
 	/* Listeners hold a reference to their netns: none can be left. */
 	for (i = 0; i < ARRAY_SIZE(sn->listeners); i++)

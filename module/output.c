@@ -26,6 +26,19 @@ u32 synq_isn(const struct synq_net *sn, const struct synq_tuple *t)
 	return hash + (u32)(ktime_get_real_ns() >> 6);
 }
 
+/*
+ * The TSval offset, random per connection as secure_tcp_ts_off() is per
+ * address pair, yet found again from the 4-tuple alone (entries and cookies
+ * keep no copy).
+ */
+u32 synq_ts_off(const struct synq_net *sn, const struct synq_tuple *t)
+{
+	return siphash_4u32((__force u32)t->laddr, (__force u32)t->raddr,
+			    ((__force u32)t->lport << 16) |
+			    (__force u32)t->rport, 0x7473 /* "ts" */,
+			    &sn->cookie_key);
+}
+
 /* A route back to the client, as inet_csk_route_req() finds it. */
 struct rtable *synq_route(struct synq_sock *ss, const struct synq_entry *e,
 			  struct flowi4 *fl4)
@@ -86,7 +99,7 @@ static unsigned int synq_optlen(const struct synq_entry *e, bool syn)
 }
 
 static void synq_write_options(__be32 *ptr, const struct synq_entry *e,
-			       bool syn, u16 mss, u8 rcv_wscale)
+			       bool syn, u16 mss, u8 rcv_wscale, u32 ts_off)
 {
 	if (syn)
 		*ptr++ = htonl((TCPOPT_MSS << 24) | (TCPOLEN_MSS << 16) | mss);
@@ -95,7 +108,7 @@ static void synq_write_options(__be32 *ptr, const struct synq_entry *e,
 				  TCPOLEN_SACK_PERM :
 				  (TCPOPT_NOP << 8) | TCPOPT_NOP) << 16) |
 			       (TCPOPT_TIMESTAMP << 8) | TCPOLEN_TIMESTAMP);
-		*ptr++ = htonl(tcp_time_stamp_raw() + e->ts_off);
+		*ptr++ = htonl(tcp_time_stamp_raw() + ts_off);
 		*ptr++ = htonl(e->ts_recent);
 	} else if (syn && e->sack_ok) {
 		*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
@@ -139,7 +152,8 @@ static struct sk_buff *synq_build(const struct sock *tmpl,
 		rcv_wnd >>= rcv_wscale;
 	th->window = htons(min(rcv_wnd, 65535U));
 	synq_write_options((__be32 *)(th + 1), e, syn, synq_advmss(tmpl, dst),
-			   rcv_wscale);
+			   rcv_wscale, e->tstamp_ok ?
+			   synq_ts_off(synq_pernet(sock_net(tmpl)), &e->t) : 0);
 	th->check = tcp_v4_check(len, e->t.laddr, e->t.raddr,
 				 csum_partial(th, len, 0));
 	skb->ip_summed = CHECKSUM_NONE;

@@ -36,6 +36,7 @@ static const char * const synq_mib_names[SYNQ_MIB_MAX] = {
 	[SYNQ_MIB_PAUSEDCOOKIES]	= "PausedCookies",
 	[SYNQ_MIB_OVERFLOWRESETS]	= "OverflowResets",
 	[SYNQ_MIB_DEFERACCEPTDROP]	= "DeferAcceptDrop",
+	[SYNQ_MIB_CTDROP]		= "ConntrackDrops",
 };
 
 u64 synq_mib_read(const struct synq_net *sn, enum synq_mib_field field)

@@ -196,8 +196,11 @@ void synq_sync_inherited(const struct sock *sk, struct sock *tmpl)
 	for (i = 0; i < ARRAY_SIZE(synq_inherited_flags); i++)
 		sock_valbool_flag(tmpl, synq_inherited_flags[i],
 				  sock_flag(sk, synq_inherited_flags[i]));
-	WRITE_ONCE(tmpl->sk_rcvbuf, READ_ONCE(sk->sk_rcvbuf));
-	WRITE_ONCE(tmpl->sk_sndbuf, READ_ONCE(sk->sk_sndbuf));
+	/* Unless set, the template keeps TCP's defaults (tcp_rmem/wmem[1]). */
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		WRITE_ONCE(tmpl->sk_rcvbuf, READ_ONCE(sk->sk_rcvbuf));
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+		WRITE_ONCE(tmpl->sk_sndbuf, READ_ONCE(sk->sk_sndbuf));
 	tmpl->sk_userlocks = (tmpl->sk_userlocks & ~locks) |
 			     (sk->sk_userlocks & locks);
 	WRITE_ONCE(tmpl->sk_rcvtimeo, READ_ONCE(sk->sk_rcvtimeo));

@@ -52,6 +52,7 @@ enum synq_mib_field {
 	SYNQ_MIB_PAUSEDCOOKIES,		/* cookies sent because paused */
 	SYNQ_MIB_OVERFLOWRESETS,	/* abort_on_overflow RSTs */
 	SYNQ_MIB_DEFERACCEPTDROP,	/* bare ACKs held for TCP_DEFER_ACCEPT */
+	SYNQ_MIB_CTDROP,		/* SYNs conntrack refused to confirm */
 	SYNQ_MIB_MAX
 };
 
@@ -67,7 +68,6 @@ struct synq_net {
 	struct hlist_head listeners[1 << SYNQ_LHASH_BITS];
 	unsigned long ports[BITS_TO_LONGS(65536)];
 	struct synq_mib __percpu *mib;
-	struct socket *sink;		/* closed TCP socket, see input.c */
 	struct ctl_table_header *sysctl_hdr;
 	siphash_key_t isn_key;
 	siphash_key_t cookie_key;
@@ -107,18 +107,24 @@ struct synq_tuple {
 };
 
 /*
- * A pending SYN.  Kept at 64 bytes: no request_sock exists until the final
- * ACK.  Entries come from a SLAB_TYPESAFE_BY_RCU cache, so a lockless reader
- * must re-check the tuple of what it found.
+ * A pending SYN: 48 bytes, where Linux spends 312 on a request_sock (none
+ * exists here until the final ACK).  Chains are singly linked RCU lists; a
+ * lockless reader only follows next and compares t, so once an entry is
+ * unlinked the rest of it may hold the rcu_head that frees it.  Its TSval
+ * offset is a keyed hash of the 4-tuple (synq_ts_off()), not stored.
  */
 struct synq_entry {
-	struct hlist_nulls_node node;
+	struct synq_entry __rcu *next;
+	union {
+		struct {
+			u32 irs;	/* client's ISN */
+			u32 iss;	/* our ISN */
+			u32 ts_recent;	/* client's last TSval */
+			u32 expires;	/* jiffies of the next retransmit */
+		};
+		struct rcu_head rcu;
+	};
 	struct synq_tuple t;
-	u32 irs;			/* client's ISN */
-	u32 iss;			/* our ISN */
-	u32 ts_recent;			/* client's last TSval */
-	u32 ts_off;			/* our TSval offset */
-	u32 expires;			/* jiffies of the next retransmit */
 	int iif;			/* interface the SYN came in on */
 	u16 mss;			/* client's MSS, clamped */
 	u8 num_retrans;
@@ -131,9 +137,9 @@ struct synq_entry {
 	u8 tos;
 };
 
+/* 8 bytes a bucket: writers take one of the table's hashed locks. */
 struct synq_bucket {
-	spinlock_t lock;		/* writers of the chain; readers use RCU */
-	struct hlist_nulls_head chain;
+	struct synq_entry __rcu *head;
 };
 
 struct synq_sock;
@@ -149,6 +155,8 @@ struct synq_table {
 	u8 max_qlen_log;
 	bool dead;
 	u32 clock_hand;
+	u32 lock_mask;
+	spinlock_t *locks;		/* bucket i: locks[i & lock_mask] */
 	struct synq_bucket buckets[];
 };
 
@@ -162,12 +170,15 @@ struct synq_table *synq_table_alloc(struct synq_sock *owner, u32 backlog,
 void synq_table_destroy(struct synq_table *t);
 struct synq_bucket *synq_table_bucket(const struct synq_table *t,
 				      const struct synq_tuple *tuple);
+spinlock_t *synq_bucket_lock(const struct synq_table *t,
+			     const struct synq_bucket *b);
 struct synq_entry *synq_bucket_find(struct synq_bucket *b,
 				    const struct synq_tuple *tuple);
 bool synq_table_is_full(const struct synq_table *t);
 int synq_table_insert_locked(struct synq_table *t, struct synq_bucket *b,
 			     struct synq_entry *e);
-void synq_table_unlink_locked(struct synq_table *t, struct synq_entry *e);
+void synq_table_unlink_locked(struct synq_table *t, struct synq_bucket *b,
+			      struct synq_entry *e);
 void synq_table_mark_acked_locked(struct synq_table *t, struct synq_entry *e);
 
 /* ---- the listener socket (socket.c) ---- */
@@ -224,7 +235,6 @@ bool synq_cookie_period_valid(void);
 u32 synq_cookie_make(const struct synq_net *sn, const struct synq_entry *e);
 bool synq_cookie_check(const struct synq_net *sn, struct synq_entry *e,
 		       u32 cookie);
-u32 synq_cookie_ts_off(const struct synq_net *sn, const struct synq_tuple *t);
 int synq_syncookies(const struct synq_sock *ss);
 bool synq_paused(const struct synq_sock *ss);
 bool synq_cookie_expected(const struct synq_sock *ss);
@@ -251,6 +261,7 @@ void synq_select_window(const struct sock *tmpl, const struct dst_entry *dst,
 int synq_send_synack(struct synq_sock *ss, const struct synq_entry *e);
 int synq_send_ack(struct synq_sock *ss, const struct synq_entry *e);
 u32 synq_isn(const struct synq_net *sn, const struct synq_tuple *t);
+u32 synq_ts_off(const struct synq_net *sn, const struct synq_tuple *t);
 
 bool synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
 		       const struct synq_entry *e);
