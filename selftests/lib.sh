@@ -42,6 +42,13 @@ ksft_skip_all() {
 	exit $KSFT_SKIP
 }
 
+# Leave this test as failed: its set-up did not work.
+ksft_fail_all() {
+	echo "# FAIL: $*"
+	echo "1..0"
+	exit $KSFT_FAIL
+}
+
 # In a subtest: skip it.
 skip() {
 	echo "# SKIP: $*"
@@ -192,6 +199,34 @@ SRV_IP=10.0.1.2
 setup_pair() {
 	setup_ns NS_CLI NS_SRV || return 1
 	setup_veth "$NS_CLI" "$CLI_IP/24" "$NS_SRV" "$SRV_IP/24"
+}
+
+# --- synq_flood.py scenarios ---------------------------------------------------
+
+# setup_flood_pair: setup_pair for synq_flood.py, whose raw flows use source
+# ports 20000-29999: SYN-ACKs to its spoofed sources need a default route
+# in the server namespace, and the client kernel, which has no socket for
+# those flows, must not reset their SYN-ACKs.
+setup_flood_pair() {
+	setup_pair || return 1
+	ip netns exec "$NS_SRV" sysctl -q net.synq.syncookies >/dev/null ||
+		fail "no net.synq sysctls in a new netns" || return 1
+	ip -n "$NS_SRV" route add default via "$CLI_IP" || return 1
+	ip netns exec "$NS_CLI" nft -f - <<-EOT
+		table ip synq_flood {
+			chain out {
+				type filter hook output priority 0; policy accept;
+				tcp sport 20000-29999 tcp flags & rst == rst drop
+			}
+		}
+	EOT
+}
+
+# flood SCENARIO ARG...: one synq_flood.py scenario (it first sets the
+# net.synq sysctls of $NS_SRV back to their defaults).
+flood() {
+	python3 "$SYNQ_SELFTESTS/synq_flood.py" "$@" --srv-ns "$NS_SRV" \
+		--cli-ns "$NS_CLI" --srv-ip "$SRV_IP" --cli-ip "$CLI_IP"
 }
 
 # --- end ----------------------------------------------------------------------

@@ -25,31 +25,10 @@ require_root
 require_cmd ip nft python3 sysctl dmesg insmod rmmod
 require_synq
 
-FLOOD=(python3 "$SYNQ_SELFTESTS/synq_flood.py")
-
-setup_pair || ksft_skip_all "cannot create the test namespaces (veth?)"
-ip netns exec "$NS_SRV" sysctl -q net.synq.syncookies >/dev/null ||
-	ksft_skip_all "no net.synq sysctls in a new netns"
-# SYN-ACKs to the flood's spoofed sources need a route; the client
-# namespace, which does not forward, drops them.
-ip -n "$NS_SRV" route add default via "$CLI_IP"
-# The client kernel has no socket for synq_flood.py's raw flows (source
-# ports 20000-29999): keep its RSTs to their SYN-ACKs in.
-ip netns exec "$NS_CLI" nft -f - <<-EOT || ksft_skip_all "nft failed"
-	table ip synq_flood {
-		chain out {
-			type filter hook output priority 0; policy accept;
-			tcp sport 20000-29999 tcp flags & rst == rst drop
-		}
-	}
-EOT
-
-# flood SCENARIO ARG...: one synq_flood.py scenario (it first sets the
-# net.synq sysctls of $NS_SRV back to their defaults).
-flood() {
-	"${FLOOD[@]}" "$@" --srv-ns "$NS_SRV" --cli-ns "$NS_CLI" \
-		--srv-ip "$SRV_IP" --cli-ip "$CLI_IP"
-}
+if ! setup_flood_pair; then
+	echo "# FAIL: cannot set up the test namespaces"
+	exit $KSFT_FAIL
+fi
 
 check_options_ts() {
 	flood cookie-options --backlog 8 --timestamps 1

@@ -135,10 +135,10 @@ check_ruleset_before_synq() {
 
 modprobe nf_conntrack 2>/dev/null || true
 [ -d /sys/module/nf_conntrack ] || ksft_skip_all "nf_conntrack not available"
-setup_pair || ksft_skip_all "cannot create the test namespaces (veth?)"
-setup_ns NS_C NS_S || ksft_skip_all "cannot create the test namespaces"
+setup_pair || ksft_fail_all "cannot create the test namespaces (veth?)"
+setup_ns NS_C NS_S || ksft_fail_all "cannot create the test namespaces"
 setup_veth "$NS_C" 10.0.4.1/24 "$NS_S" 10.0.4.2/24 ||
-	ksft_skip_all "cannot create a veth pair"
+	ksft_fail_all "cannot create a veth pair"
 
 ksft_run "ruleset loaded after synq: $NCONN connections, conntrack ESTABLISHED" check_ruleset_after_synq
 ksft_run "ruleset loaded before insmod synq: $NCONN connections, conntrack ESTABLISHED" check_ruleset_before_synq

@@ -28,8 +28,8 @@ PEER_TTL=77
 # start under TCG; commands themselves take at most ~15 s).
 PEER_TIMEOUT=${SYNQ_PEER_TIMEOUT:-120}
 
-setup_pair || ksft_skip_all "cannot set up the namespaces"
-ip netns exec "$NS_CLI" nft -f - <<EOF || ksft_skip_all "nft failed"
+setup_pair || ksft_fail_all "cannot set up the namespaces"
+ip netns exec "$NS_CLI" nft -f - <<EOF || ksft_fail_all "nft failed"
 table ip synq_rawpeer {
 	chain out {
 		type filter hook output priority 0; policy accept;

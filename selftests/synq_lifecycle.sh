@@ -18,7 +18,7 @@ PEER=(python3 "$SYNQ_SELFTESTS/synq_peer.py")
 TMPD=$(mktemp -d /tmp/synq_lifecycle.XXXXXX)
 defer rm -rf "$TMPD"
 
-setup_pair || ksft_skip_all "cannot create the test namespaces (veth?)"
+setup_pair || ksft_fail_all "cannot create the test namespaces (veth?)"
 
 show() {
 	sed 's/^\([^#]\)/# \1/' "$1"

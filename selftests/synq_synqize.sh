@@ -27,7 +27,7 @@ TMPD=$(mktemp -d /tmp/synq_synqize.XXXXXX)
 chmod 755 "$TMPD"
 defer rm -rf "$TMPD"
 
-setup_pair || ksft_skip_all "cannot create the test namespaces (veth?)"
+setup_pair || ksft_fail_all "cannot create the test namespaces (veth?)"
 
 # The file the servers serve; 20 kB, so that it takes several segments.
 DOC=$TMPD/www

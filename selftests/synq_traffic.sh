@@ -19,11 +19,11 @@ PEER=(python3 "$SYNQ_SELFTESTS/synq_peer.py")
 TMPD=$(mktemp -d /tmp/synq_traffic.XXXXXX)
 defer rm -rf "$TMPD"
 
-setup_pair || ksft_skip_all "cannot create the test namespaces (veth?)"
+setup_pair || ksft_fail_all "cannot create the test namespaces (veth?)"
 # The SYN table and the accept queue hold every concurrent client; SYN
 # cookies are not what these tests are about.
 ip netns exec "$NS_SRV" sysctl -qw net.synq.max_syn_backlog=1024 ||
-	ksft_skip_all "no net.synq sysctls in a new netns"
+	ksft_fail_all "no net.synq sysctls in a new netns"
 ip netns exec "$NS_SRV" sysctl -qw net.synq.syncookies=0
 
 # Print a log file as TAP comments.
