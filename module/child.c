@@ -70,13 +70,13 @@ static int synq_reqsk_fill(struct synq_sock *ss, struct request_sock *req,
 	sk_daddr_set(req_to_sk(req), e->t.raddr);
 	ireq->ir_num = ntohs(e->t.lport);
 	ireq->ir_rmt_port = e->t.rport;
-	ireq->ir_iif = e->iif;
+	ireq->ir_iif = inet_request_bound_dev_if(tmpl, skb);
 	ireq->ir_mark = inet_request_mark(tmpl, skb);
 	ireq->no_srccheck = inet_sk(tmpl)->transparent;
 	ireq->tstamp_ok = e->tstamp_ok;
 	ireq->sack_ok = e->sack_ok;
-	ireq->wscale_ok = e->wscale_ok;
-	ireq->snd_wscale = e->snd_wscale;
+	ireq->wscale_ok = synq_wscale_ok(e);
+	ireq->snd_wscale = synq_wscale_ok(e) ? e->snd_wscale : 0;
 	ireq->ecn_ok = e->ecn_ok;
 
 	req->mss = e->mss;
@@ -91,7 +91,7 @@ static int synq_reqsk_fill(struct synq_sock *ss, struct request_sock *req,
 	treq->ts_off = e->tstamp_ok ?
 		       synq_ts_off(synq_pernet(sock_net(tmpl)), &e->t) : 0;
 	treq->txhash = net_tx_rndhash();
-	treq->syn_tos = e->tos;
+	treq->syn_tos = ip_hdr(skb)->tos;
 
 	rt = synq_route(ss, e, &fl4);
 	if (IS_ERR(rt))

@@ -38,7 +38,6 @@ static const u16 synq_msstab[] = { 536, 1300, 1440, 1460 };
 #define COOKIE_DATA_BITS	8
 #define COOKIE_COUNT_BITS	2
 #define COOKIE_MAC_SHIFT	(COOKIE_DATA_BITS + COOKIE_COUNT_BITS)
-#define COOKIE_NO_WSCALE	15
 
 bool synq_cookie_period_valid(void)
 {
@@ -71,7 +70,7 @@ static u8 synq_cookie_data(const struct synq_entry *e)
 		if (e->mss >= synq_msstab[mssind])
 			break;
 	return mssind << 6 |
-	       (e->wscale_ok ? e->snd_wscale : COOKIE_NO_WSCALE) << 2 |
+	       e->snd_wscale << 2 |
 	       e->sack_ok << 1 | e->ecn_ok;
 }
 
@@ -99,12 +98,11 @@ bool synq_cookie_check(const struct synq_net *sn, struct synq_entry *e,
 	if (synq_cookie_mac(sn, &e->t, e->irs, count, low) !=
 	    (cookie & ~((1U << COOKIE_MAC_SHIFT) - 1)))
 		return false;
-	if (wscale != COOKIE_NO_WSCALE && wscale > TCP_MAX_WSCALE)
+	if (wscale != SYNQ_NO_WSCALE && wscale > TCP_MAX_WSCALE)
 		return false;
 	e->iss = cookie;
 	e->mss = synq_msstab[(low >> 6) & 3];
-	e->wscale_ok = wscale != COOKIE_NO_WSCALE;
-	e->snd_wscale = e->wscale_ok ? wscale : 0;
+	e->snd_wscale = wscale;
 	e->sack_ok = (low >> 1) & 1;
 	e->ecn_ok = low & 1;
 	return true;

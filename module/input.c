@@ -165,13 +165,10 @@ static void synq_entry_init(struct synq_seg *s, struct sk_buff *skb,
 	e->tstamp_ok = o.saw_tstamp;
 	e->ts_recent = o.saw_tstamp ? o.tsval : 0;
 	e->sack_ok = o.sack_ok;
-	e->wscale_ok = o.wscale_ok;
-	e->snd_wscale = o.wscale;
-	e->tos = ip_hdr(skb)->tos;
-	e->iif = inet_request_bound_dev_if(tmpl, skb);
+	e->snd_wscale = o.wscale_ok ? o.wscale : SYNQ_NO_WSCALE;
 	e->expires = jiffies + TCP_TIMEOUT_INIT;
 	/* RFC 3168 6.1.1, as tcp_ecn_create_request(). */
-	ect = !INET_ECN_is_not_ect(e->tos);
+	ect = !INET_ECN_is_not_ect(ip_hdr(skb)->tos);
 	e->ecn_ok = th->ece && th->cwr && (!ect || th->res1) &&
 		    READ_ONCE(net->ipv4.sysctl_tcp_ecn);
 }
@@ -364,8 +361,6 @@ static unsigned int synq_rcv_cookie_ack(struct synq_seg *s,
 		e.tstamp_ok = 1;
 		e.ts_recent = o.tsval;
 	}
-	e.tos = ip_hdr(skb)->tos;
-	e.iif = inet_request_bound_dev_if(tmpl, skb);
 	if (sk_acceptq_is_full(tmpl))
 		return synq_overflow(s, skb);
 

@@ -46,7 +46,8 @@ struct rtable *synq_route(struct synq_sock *ss, const struct synq_entry *e,
 	struct sock *tmpl = synq_tmpl(ss);
 	struct net *net = sock_net(tmpl);
 
-	flowi4_init_output(fl4, e->iif, READ_ONCE(tmpl->sk_mark),
+	flowi4_init_output(fl4, READ_ONCE(tmpl->sk_bound_dev_if),
+			   READ_ONCE(tmpl->sk_mark),
 			   RT_CONN_FLAGS(tmpl), RT_SCOPE_UNIVERSE, IPPROTO_TCP,
 			   inet_sk_flowi_flags(tmpl), e->t.raddr, e->t.laddr,
 			   e->t.rport, e->t.lport, tmpl->sk_uid);
@@ -76,7 +77,7 @@ void synq_select_window(const struct sock *tmpl, const struct dst_entry *dst,
 	*rcv_wscale = 0;
 	tcp_select_initial_window(tmpl, full_space,
 				  mss - (e->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0),
-				  rcv_wnd, &clamp, e->wscale_ok, rcv_wscale,
+				  rcv_wnd, &clamp, synq_wscale_ok(e), rcv_wscale,
 				  dst_metric(dst, RTAX_INITRWND));
 	*window_clamp = clamp;
 }
@@ -93,7 +94,7 @@ static unsigned int synq_optlen(const struct synq_entry *e, bool syn)
 		len += TCPOLEN_TSTAMP_ALIGNED;	/* SACK_PERM rides in its NOPs */
 	else if (e->sack_ok)
 		len += TCPOLEN_SACKPERM_ALIGNED;
-	if (e->wscale_ok)
+	if (synq_wscale_ok(e))
 		len += TCPOLEN_WSCALE_ALIGNED;
 	return len;
 }
@@ -114,7 +115,7 @@ static void synq_write_options(__be32 *ptr, const struct synq_entry *e,
 		*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
 			       (TCPOPT_SACK_PERM << 8) | TCPOLEN_SACK_PERM);
 	}
-	if (syn && e->wscale_ok)
+	if (syn && synq_wscale_ok(e))
 		*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_WINDOW << 16) |
 			       (TCPOLEN_WINDOW << 8) | rcv_wscale);
 }
@@ -148,7 +149,7 @@ static struct sk_buff *synq_build(const struct sock *tmpl,
 	th->ack = 1;
 	th->ece = syn && e->ecn_ok;
 	/* RFC 7323 2.2: the window of a SYN-ACK is never scaled. */
-	if (!syn && e->wscale_ok)
+	if (!syn && synq_wscale_ok(e))
 		rcv_wnd >>= rcv_wscale;
 	th->window = htons(min(rcv_wnd, 65535U));
 	synq_write_options((__be32 *)(th + 1), e, syn, synq_advmss(tmpl, dst),

@@ -40,7 +40,7 @@ static void synq_entry_ctor(void *obj)
 
 int synq_entry_cache_init(void)
 {
-	BUILD_BUG_ON(sizeof(struct synq_entry) > 48);
+	BUILD_BUG_ON(sizeof(struct synq_entry) > 40);
 	synq_entry_cache = kmem_cache_create("synq_entry",
 					     sizeof(struct synq_entry), 0, 0,
 					     synq_entry_ctor);

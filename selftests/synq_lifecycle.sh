@@ -87,10 +87,12 @@ slab_baseline() {
 	done
 }
 
+# A leak leaves more objects than before; fewer is other tests' sockets
+# (orphans, TIME_WAIT) going away meanwhile.
 slabs_at_baseline() {
 	local s
 	for s in $SLABS; do
-		[ "$(slab_active "$s")" = "${SLAB_BASE[$s]}" ] || return 1
+		[ "$(slab_active "$s")" -le "${SLAB_BASE[$s]}" ] || return 1
 	done
 }
 
