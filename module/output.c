@@ -2,7 +2,7 @@
 /*
  * synq: SYN-ACKs.
  *
- * synq builds its SYN-ACKs itself from a 64-byte entry: no request_sock
+ * synq builds its SYN-ACKs itself from a 40-byte entry: no request_sock
  * exists before the final ACK.  Window and MSS come from the route and the
  * template exactly as tcp_openreq_init_rwin() and tcp_make_synack() compute
  * them, so the child TCP builds later agrees with what was advertised.

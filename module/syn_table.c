@@ -8,7 +8,7 @@
  * buckets to retransmit SYN-ACKs and expire entries.  Unlike 4.3 the chains
  * are RCU lists, so lookups take no lock, and writers take one of up to 256
  * hashed bucket locks, so SYNs for different buckets rarely contend.  A
- * bucket is one pointer and an entry 48 bytes: memory per pending SYN stays
+ * bucket is one pointer and an entry 40 bytes: memory per pending SYN stays
  * under a fifth of a request_sock's.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
