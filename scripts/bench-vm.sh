@@ -16,7 +16,8 @@
 #   SYNQ_BENCH_ACCEPT_T     accept() threads (default 2)
 #   SYNQ_BENCH_ACCEPT_SECS  seconds per accept run (default 5)
 #   SYNQ_BENCH_ACCEPT_VETH  1: the accept rate over veth too (default 0)
-#   SYNQ_BENCH_FLOOD_SECS   seconds per flood run (default 30)
+#   SYNQ_BENCH_FLOOD_SECS   seconds per flood run (default 10)
+#   SYNQ_BENCH_FLOOD_RATE   SYNs a second of hping3 (default 0: --flood)
 #   SYNQ_BENCH_PROBE_T      legitimate client threads under flood (default 2)
 #   SYNQ_BENCH_MEM_N        pending SYNs for the memory figure (default 10000)
 #   SYNQ_BENCH_SCALE_N      pending SYNs for the scale figure (default 1000000)
@@ -37,7 +38,8 @@ ACCEPT_N=${SYNQ_BENCH_ACCEPT_N:-1 8 64}
 ACCEPT_T=${SYNQ_BENCH_ACCEPT_T:-2}
 ACCEPT_SECS=${SYNQ_BENCH_ACCEPT_SECS:-5}
 ACCEPT_VETH=${SYNQ_BENCH_ACCEPT_VETH:-0}
-FLOOD_SECS=${SYNQ_BENCH_FLOOD_SECS:-30}
+FLOOD_SECS=${SYNQ_BENCH_FLOOD_SECS:-10}
+FLOOD_RATE=${SYNQ_BENCH_FLOOD_RATE:-0}
 PROBE_T=${SYNQ_BENCH_PROBE_T:-2}
 MEM_N=${SYNQ_BENCH_MEM_N:-10000}
 SCALE_N=${SYNQ_BENCH_SCALE_N:-1000000}
@@ -99,9 +101,12 @@ setup_net() {
 		net.ipv4.tcp_syncookies=1 net.synq.syncookies=1 \
 		net.core.somaxconn=4194304
 	in_ns $S sysctl -qw net.core.netdev_max_backlog=10000 2>/dev/null || true
+	# The defaults that mem and scale change, restored for the flood.
+	SYSCTL_DEFAULTS=$(in_ns $S sysctl net.ipv4.tcp_max_syn_backlog net.synq.max_syn_backlog \
+		net.ipv4.tcp_synack_retries net.synq.synack_retries | tr -d ' ')
 }
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+median() { tr ' ' '\n' | grep -v -e '^$' -e '^-$' | sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0 || a == "-" || b == "-") print "-"; else printf "%.2f", a / b }'; }
 
 # Results: one line per figure.
@@ -119,7 +124,10 @@ result() {	# FIGURE UNIT TCP_LIST SYNQ_LIST
 start_server() {
 	local i
 	SRV_OUT=$WORK/server.$2.$4.out
-	in_ns "$1" "$BIN" server "$2" "$3" "$4" "$5" "$6" > "$SRV_OUT" 2>&1 &
+	# Not in_ns: "FUNCTION &" forks a bash that runs ip netns exec as its
+	# child, so $! would be that bash, SIGTERM would kill only it, and the
+	# server would go on holding its listener without printing close_us.
+	ip netns exec "$1" "$BIN" server "$2" "$3" "$4" "$5" "$6" > "$SRV_OUT" 2>&1 &
 	SRV_PID=$!
 	for ((i = 0; i < 100; i++)); do
 		grep -q ready "$SRV_OUT" 2>/dev/null && return 0
@@ -129,11 +137,13 @@ start_server() {
 	die "server $2 did not start"
 }
 
-# stop_server: SIGTERM, wait; sets CLOSE_US, the close() time.
+# stop_server: SIGTERM, wait; sets CLOSE_US, the close() time ("-" if the
+# server did not print it).
 stop_server() {
 	kill -TERM "$SRV_PID" 2>/dev/null
 	wait "$SRV_PID" 2>/dev/null
 	CLOSE_US=$(awk '/^close_us/ {print $2}' "$SRV_OUT")
+	[ -n "$CLOSE_US" ] || { log "server $SRV_PID printed no close_us: $(tr '\n' ' ' < "$SRV_OUT")"; CLOSE_US=-; }
 }
 
 # Pending SYNs of the listener on PORT in S: synq's qlen, TCP's SYN_RECV.
@@ -205,30 +215,39 @@ bench_accept() {
 
 # ---- 2. SYN flood ------------------------------------------------------------
 
-# One flood run; prints "success median_us p99_us syns_per_s syns_per_softirq_s syns_per_busy_s"
+# One flood run; prints "success median_us p99_us syns_per_s
+# syns_per_softirq_s syns_per_busy_s synacks_per_s" ("-" where unknown).
+# Bounded: hping3 runs under timeout(1) pinned to the last CPU (its veth
+# transmit runs the server's softirq there, so that CPU is the one the flood
+# saturates), the probe under timeout(1) too; the shell, the probe and the
+# accounting keep the other CPU.
 flood_run() {	# PROTO PORT [PERF_LABEL]
-	local proto=$1 port=$2 c0 c1 rx0 rx1 tx0 tx1 hp probe secs0 secs1 s_busy s_sirq rx tx
+	local proto=$1 port=$2 c0 c1 s0 s1 rx0 rx1 tx0 tx1 hp probe secs0 secs1 s_busy s_sirq rx tx
+	local cpu=$(( $(nproc) - 1 )) rate=() pin=()
+	[ "$cpu" -gt 0 ] && pin=(taskset -c "$cpu")
+	if [ "$FLOOD_RATE" = 0 ]; then rate=(--flood); else rate=(-i "u$((1000000 / FLOOD_RATE))"); fi
 	start_server $S "$proto" 0.0.0.0 "$port" "$ACCEPT_T" 1024
 	rx0=$(dev_stat $S vf rx_packets); tx0=$(dev_stat $S dummy0 tx_packets)
 	read -r c0 s0 < <(cpu_stat); secs0=$(date +%s.%N)
-	in_ns $F timeout -k 2 -s INT "$((FLOOD_SECS + 2))" \
-		hping3 -q -S --flood --rand-source -p "$port" $S_F >/dev/null 2>&1 &
+	# ip netns exec directly, not in_ns, so that $! is the flooder's pid.
+	ip netns exec $F timeout -k 2 -s INT "$((FLOOD_SECS + 1))" "${pin[@]}" \
+		hping3 -q -S "${rate[@]}" --rand-source -p "$port" $S_F >/dev/null 2>&1 &
 	hp=$!
 	sleep 1	# let the flood fill the table before the clients come
 	local perf=()
 	[ -n "${3:-}" ] && perf=(perf record -q -a -g -o "$WORK/perf.$3" --)
-	probe=$("${perf[@]}" ip netns exec $C "$BIN" probe $S_C "$port" "$PROBE_T" "$((FLOOD_SECS - 1))" 3000 2>/dev/null | grep '^attempts')
-	kill -INT $hp 2>/dev/null; wait $hp 2>/dev/null
+	probe=$(timeout -k 2 "$((FLOOD_SECS + 8))" "${perf[@]}" ip netns exec $C "$BIN" probe $S_C "$port" "$PROBE_T" "$((FLOOD_SECS - 1))" 3000 2>/dev/null | grep '^attempts')
 	read -r c1 s1 < <(cpu_stat); secs1=$(date +%s.%N)
 	rx1=$(dev_stat $S vf rx_packets); tx1=$(dev_stat $S dummy0 tx_packets)
-	log "flood $proto: probe: $probe"
+	kill -INT $hp 2>/dev/null; wait $hp 2>/dev/null
+	log "flood $proto: probe: ${probe:-none (timed out)}"
 	log "flood $proto: /proc/net/synq: $(in_ns $S awk -v p=":$port" 'index($1, p)' /proc/net/synq | head -n 1)"
 	stop_server
 	rx=$((rx1 - rx0)); tx=$((tx1 - tx0))
 	s_busy=$(awk -v a="$c0" -v b="$c1" -v h="$USER_HZ" 'BEGIN {print (b - a) / h}')
 	s_sirq=$(awk -v a="$s0" -v b="$s1" -v h="$USER_HZ" 'BEGIN {print (b - a) / h}')
 	log "flood $proto: SYNs in $rx, SYN-ACKs out $tx, $(awk -v a="$secs0" -v b="$secs1" 'BEGIN {printf "%.1f", b - a}') s, busy CPU $s_busy s, softirq CPU $s_sirq s"
-	echo "$probe" | awk -v rx="$rx" -v tx="$tx" -v t0="$secs0" -v t1="$secs1" -v sb="$s_busy" -v ss="$s_sirq" \
+	echo "${probe:-attempts 0 ok 0 success - median_us - p99_us -}" | awk -v rx="$rx" -v tx="$tx" -v t0="$secs0" -v t1="$secs1" -v sb="$s_busy" -v ss="$s_sirq" \
 		'{printf "%s %s %s %.0f %.0f %.0f %.0f\n", $6, $8, $10, rx / (t1 - t0), (ss > 0 ? rx / ss : 0), (sb > 0 ? rx / sb : 0), tx / (t1 - t0)}'
 }
 
@@ -239,6 +258,9 @@ bench_flood() {
 		"SYNs per softirq CPU-second" "SYNs per busy CPU-second" "SYN-ACKs sent during flood")
 	local -a units=("%" "us" "us" "SYN/s" "SYN/cpu-s" "SYN/cpu-s" "pkt/s")
 	for ((i = 0; i < 7; i++)); do T[i]=""; S_[i]=""; done
+	# shellcheck disable=SC2086 # one name=value a word
+	in_ns $S sysctl -qw $SYSCTL_DEFAULTS
+	log "flood: ${SYSCTL_DEFAULTS//$'\n'/ }; conntrack: $(lsmod | awk '/^nf_conntrack / {print "loaded"; f = 1} END {if (!f) print "not loaded"}')"
 	for ((r = 1; r <= RUNS; r++)); do
 		lbl=""; [ "$PERF" = 1 ] && [ "$r" = 1 ] && lbl=flood-tcp
 		port=$((port + 2))
@@ -259,25 +281,27 @@ bench_flood() {
 
 # ---- 3. memory per pending SYN -------------------------------------------------
 
-# Wait until no TCP request sock is left from an earlier run (they outlive
-# their listener until their next timer).
-wait_reqsk_gone() {
-	local i base=$1
-	for ((i = 0; i < 10; i++)); do
-		[ "$(slab request_sock_TCP | awk '{print $1}')" -le "$((base + 200))" ] && return 0
-		sleep 0.5
+# Wait until the objects of a run are freed: TCP request socks outlive
+# their listener until their next timer, synq's entries an RCU grace period.
+# 512 objects of slack: SLUB counts the free objects of per-CPU partial
+# slabs as active (255 synq_entry objects, 3 slabs, stay after a run).
+wait_slab_gone() {	# CACHE BASE
+	local end=$((SECONDS + 10))
+	while ((SECONDS < end)); do
+		[ "$(slab "$1" | awk '{print $1}')" -le "$(($2 + 512))" ] && return 0
+		sleep 0.1
 	done
-	log "request_sock_TCP did not drain: $(slab request_sock_TCP)"
+	log "$1 did not drain within 10 s: $(slab "$1")"
 }
 
 # Fill a listener with N half-open connections; prints
 # "pending slab_bytes_per_syn table_bytes kmem_bytes_per_syn insert_us lookup_us close_us reclaim_ms"
-fill_run() {	# PROTO PORT N
-	local proto=$1 port=$2 n=$3 cache a0 a1 per m0 m1 buckets=0 sent lk q i reclaim t0 close_us d0 d1
+fill_run() {	# PROTO PORT N [BACKLOG]
+	local proto=$1 port=$2 n=$3 backlog=${4:-$(($3 + $3 / 8 + 16))} cache a0 a1 per m0 m1 buckets=0 sent lk q i reclaim t0 close_us d0 d1
 	if [ "$proto" = synq ]; then cache=synq_entry; else cache=request_sock_TCP; fi
 	m0=$(awk '/^(Slab|VmallocUsed):/ {s += $2} END {print s}' /proc/meminfo)
 	d0=$(softnet_drops)
-	start_server $S "$proto" $S_F "$port" 0 $((n + n / 8 + 16))
+	start_server $S "$proto" $S_F "$port" 0 "$backlog"
 	read -r a0 per < <(slab $cache)
 	sent=$(in_ns $F "$BIN" raw SYN $SPOOF_BASE "$n" $S_F "$port" 0)
 	# Wait for the softirqs to catch up: the count stops moving.
@@ -303,50 +327,64 @@ fill_run() {	# PROTO PORT N
 	stop_server
 	close_us=$CLOSE_US
 	t0=$(date +%s%N)
-	if [ "$proto" = tcp ]; then wait_reqsk_gone "$a0"; fi
+	wait_slab_gone $cache "$a0"
 	reclaim=$(( ($(date +%s%N) - t0) / 1000000 ))
+	log "fill $proto: close() $close_us us, then $reclaim ms until $cache drained"
 	awk -v q="$q" -v a0="$a0" -v a1="$a1" -v per="$per" -v b="$buckets" -v m0="$m0" -v m1="$m1" \
 		-v sent="$sent" -v lk="$lk" -v c="$close_us" -v rc="$reclaim" 'BEGIN {
 		split(sent, s, " "); split(lk, l, " ");
-		tb = b * 16;	# sizeof(struct synq_bucket): spinlock_t + hlist_nulls_head
+		# 8 B a bucket (an RCU head pointer), min(b, 256) 4-byte hashed
+		# spinlocks, and the struct synq_table header (~100 B)
+		tb = b ? b * 8 + (b < 256 ? b : 256) * 4 + 100 : 0;
 		printf "%d %.1f %d %.1f %.2f %.2f %d %d\n", q, (a1 - a0) * per / (q ? q : 1), tb,
 			(m1 - m0) * 1024 / (q ? q : 1), s[4] / s[2], l[4] / l[2], c, rc }'
 }
 
 bench_mem() {
-	local r port=9700 out
-	local tq="" sq="" tb="" sb="" st="" tk="" sk=""
-	in_ns $S sysctl -qw net.ipv4.tcp_max_syn_backlog=$((MEM_N * 2)) \
-		net.synq.max_syn_backlog=$((MEM_N * 2)) \
+	local r port=9700 out n max=0
+	for n in $MEM_N; do [ "$n" -gt "$max" ] && max=$n; done
+	in_ns $S sysctl -qw net.ipv4.tcp_max_syn_backlog=$((max * 2)) \
+		net.synq.max_syn_backlog=$((max * 2)) \
 		net.ipv4.tcp_synack_retries=255 net.synq.synack_retries=255
-	for ((r = 1; r <= RUNS; r++)); do
-		port=$((port + 2))
-		read -r -a out < <(fill_run tcp $port "$MEM_N")
-		tq+=" ${out[0]}"; tb+=" ${out[1]}"; tk+=" ${out[3]}"
-		read -r -a out < <(fill_run synq $((port + 1)) "$MEM_N")
-		sq+=" ${out[0]}"; sb+=" ${out[1]}"; sk+=" ${out[3]}"
-		st+=" $(awk -v a="${out[1]}" -v t="${out[2]}" -v q="${out[0]}" 'BEGIN {printf "%.1f", a + t / (q ? q : 1)}')"
+	for n in $MEM_N; do
+		local tq="" sq="" tb="" sb="" st="" tk="" sk="" bk=""
+		for ((r = 1; r <= RUNS; r++)); do
+			port=$((port + 2))
+			read -r -a out < <(fill_run tcp $port "$n")
+			tq+=" ${out[0]}"; tb+=" ${out[1]}"; tk+=" ${out[3]}"
+			read -r -a out < <(fill_run synq $((port + 1)) "$n")
+			sq+=" ${out[0]}"; sb+=" ${out[1]}"; sk+=" ${out[3]}"; bk+=" ${out[2]}"
+			st+=" $(awk -v a="${out[1]}" -v t="${out[2]}" -v q="${out[0]}" 'BEGIN {printf "%.1f", a + t / (q ? q : 1)}')"
+		done
+		log "mem N=$n: synq table bytes (buckets x 8 + locks x 4 + 100):$bk"
+		result "N=$n pending SYNs held" "count" "$tq" "$sq"
+		result "N=$n mem/pending SYN: slab objects" "B/SYN" "$tb" "$sb"
+		result "N=$n mem/pending SYN: + synq table" "B/SYN" "$tb" "$st"
+		result "N=$n mem/pending SYN: Slab+Vmalloc" "B/SYN" "$tk" "$sk"
 	done
-	result "pending SYNs held (of $MEM_N sent)" "count" "$tq" "$sq"
-	result "memory per pending SYN: slab objects" "B/SYN" "$tb" "$sb"
-	result "memory per pending SYN: + synq buckets" "B/SYN" "$tb" "$st"
-	result "memory per pending SYN: Slab+Vmalloc delta" "B/SYN" "$tk" "$sk"
 }
 
 # ---- 4. scale ----------------------------------------------------------------------
 
 bench_scale() {
-	local r port=9800 out n=$SCALE_N
+	# Listen backlog 2N: both listeners prune old entries early once the
+	# queue is more than half full (Linux's reqsk_timer_handler(), synq's
+	# synq_table_thresh()), and a long fill lives through several SYN-ACK
+	# timeouts.
+	local r port=9800 out n=$SCALE_N backlog=$((2 * SCALE_N + 16))
 	local tq="" sq="" ti="" si="" tl="" sl="" tc="" sc="" tr="" sr="" tb="" sb=""
 	in_ns $S sysctl -qw net.ipv4.tcp_max_syn_backlog=$((n * 2)) \
 		net.synq.max_syn_backlog=$((n * 2)) \
 		net.ipv4.tcp_synack_retries=255 net.synq.synack_retries=255
 	for ((r = 1; r <= SCALE_RUNS; r++)); do
 		port=$((port + 2))
-		read -r -a out < <(fill_run tcp $port "$n")
-		tq+=" ${out[0]}"; tb+=" ${out[1]}"; ti+=" ${out[4]}"; tl+=" ${out[5]}"; tc+=" ${out[6]}"; tr+=" $(( ${out[6]} / 1000 + ${out[7]} ))"
-		read -r -a out < <(fill_run synq $((port + 1)) "$n")
+		# synq first: its entries are gone an RCU grace period after the
+		# close, while TCP's request socks live on for up to TCP_RTO_MAX
+		# and their timers would load the next fill.
+		read -r -a out < <(fill_run synq $((port + 1)) "$n" "$backlog")
 		sq+=" ${out[0]}"; sb+=" ${out[1]}"; si+=" ${out[4]}"; sl+=" ${out[5]}"; sc+=" ${out[6]}"; sr+=" $(( ${out[6]} / 1000 + ${out[7]} ))"
+		read -r -a out < <(fill_run tcp $port "$n" "$backlog")
+		tq+=" ${out[0]}"; tb+=" ${out[1]}"; ti+=" ${out[4]}"; tl+=" ${out[5]}"; tc+=" ${out[6]}"; tr+=" $(( ${out[6]} / 1000 + ${out[7]} ))"
 	done
 	result "scale: pending SYNs held (of $n sent)" "count" "$tq" "$sq"
 	result "scale: insert, sender time per SYN" "us" "$ti" "$si"
