@@ -186,13 +186,37 @@ static unsigned int synq_send_cookie(struct synq_seg *s, struct sk_buff *skb)
 	return synq_consume(skb);
 }
 
+/*
+ * Whether a SYN without an entry gets one, a cookie or nothing; returns 0,
+ * or the MIB field to drop it under.  Under the bucket lock.
+ */
+static int synq_syn_verdict(struct synq_seg *s, struct sk_buff *skb,
+			    const struct synq_table *t, bool *cookie)
+{
+	/* A recycled TIME_WAIT needs no table slot to prove itself (as TCP). */
+	bool full = synq_table_is_full(t) && !s->tw_isn;
+
+	*cookie = !s->tw_isn && synq_want_cookie(s->ss, s->sn, full);
+	if (full && !*cookie)
+		return SYNQ_MIB_REQQFULLDROP;
+	if (sk_acceptq_is_full(synq_tmpl(s->ss))) {
+		atomic64_inc(&s->ss->overflows);
+		return SYNQ_MIB_LISTENOVERFLOWS;
+	}
+	if (!synq_ct_confirm(skb))
+		return SYNQ_MIB_CTDROP;
+	return 0;
+}
+
+/* One critical section: a twin SYN on another CPU waits, then is a dup. */
 static unsigned int synq_rcv_syn(struct synq_seg *s, struct sk_buff *skb)
 {
 	struct synq_table *t = rcu_dereference(s->ss->table);
-	struct sock *tmpl = synq_tmpl(s->ss);
 	struct synq_bucket *b;
 	struct synq_entry *e;
-	bool full, cookie;
+	spinlock_t *lock;		/* of the bucket: one per SYN */
+	bool cookie;
+	int why;
 
 	if (!t)
 		return NF_ACCEPT;
@@ -201,48 +225,37 @@ static unsigned int synq_rcv_syn(struct synq_seg *s, struct sk_buff *skb)
 	SYNQ_INC_STATS(s->sn, SYNQ_MIB_SYNS);
 
 	b = synq_table_bucket(t, &s->t);
-	spin_lock(synq_bucket_lock(t, b));
+	lock = synq_bucket_lock(t, b);
+	spin_lock(lock);
 	e = synq_bucket_find(b, &s->t);
 	if (e) {
 		/* A retransmitted SYN: same entry, same ISN. */
 		synq_send_synack(s->ss, e);
-		spin_unlock(synq_bucket_lock(t, b));
+		spin_unlock(lock);
 		SYNQ_INC_STATS(s->sn, SYNQ_MIB_DUPSYNS);
 		return synq_consume(skb);
 	}
-	spin_unlock(synq_bucket_lock(t, b));
-
-	/* A recycled TIME_WAIT needs no table slot to prove itself (as TCP). */
-	full = synq_table_is_full(t) && !s->tw_isn;
-	cookie = !s->tw_isn && synq_want_cookie(s->ss, s->sn, full);
-	if (full && !cookie)
-		return synq_drop(s, skb, SYNQ_MIB_REQQFULLDROP);
-	if (sk_acceptq_is_full(tmpl)) {
-		atomic64_inc(&s->ss->overflows);
-		return synq_drop(s, skb, SYNQ_MIB_LISTENOVERFLOWS);
+	why = synq_syn_verdict(s, skb, t, &cookie);
+	if (why || cookie) {
+		spin_unlock(lock);
+		return why ? synq_drop(s, skb, why) : synq_send_cookie(s, skb);
 	}
-	if (!synq_ct_confirm(skb))
-		return synq_drop(s, skb, SYNQ_MIB_CTDROP);
-	if (cookie)
-		return synq_send_cookie(s, skb);
 
 	e = synq_entry_alloc();
-	if (!e)
+	if (!e) {
+		spin_unlock(lock);
 		return synq_drop(s, skb, SYNQ_MIB_NOMEM);
+	}
 	synq_entry_init(s, skb, e);
 	if (!e->iss)
 		e->iss = synq_isn(s->sn, &s->t);
-
-	spin_lock(synq_bucket_lock(t, b));
-	if (synq_bucket_find(b, &s->t) ||
-	    synq_table_insert_locked(t, b, e)) {
-		/* Lost a race with a twin SYN, or the table filled up. */
-		spin_unlock(synq_bucket_lock(t, b));
+	if (synq_table_insert_locked(t, b, e)) {
+		spin_unlock(lock);
 		synq_entry_free(e);
 		return synq_drop(s, skb, SYNQ_MIB_REQQFULLDROP);
 	}
 	synq_send_synack(s->ss, e);
-	spin_unlock(synq_bucket_lock(t, b));
+	spin_unlock(lock);
 	SYNQ_INC_STATS(s->sn, SYNQ_MIB_SYNACKS);
 	return synq_consume(skb);
 }
