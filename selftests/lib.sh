@@ -201,6 +201,19 @@ setup_pair() {
 	setup_veth "$NS_CLI" "$CLI_IP/24" "$NS_SRV" "$SRV_IP/24"
 }
 
+# run_selected NAME FUNC: ksft_run NAME FUNC and log its duration, unless
+# the script was given subtest names (FUNC without "check_") in KSFT_ONLY
+# and FUNC is not among them.
+KSFT_ONLY=()
+run_selected() {
+	local name=$1 func=$2 t0=$SECONDS
+	if [ ${#KSFT_ONLY[@]} = 0 ] ||
+	   [[ " ${KSFT_ONLY[*]} " == *" ${func#check_} "* ]]; then
+		ksft_run "$name" "$func"
+		log "$func: $((SECONDS - t0)) s"
+	fi
+}
+
 # --- synq_flood.py scenarios ---------------------------------------------------
 
 # setup_flood_pair: setup_pair for synq_flood.py, whose raw flows use source

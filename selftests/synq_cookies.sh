@@ -83,20 +83,13 @@ check_stale() {
 defer synq_default_loaded
 
 # synq_cookies.sh [NAME...]: only the subtests whose check_NAME is given.
-run() {
-	local name=$1 func=$2 t0=$SECONDS
-	if [ ${#ONLY[@]} = 0 ] || [[ " ${ONLY[*]} " == *" ${func#check_} "* ]]; then
-		ksft_run "$name" "$func"
-		log "$func: $((SECONDS - t0)) s"
-	fi
-}
-ONLY=("$@")
+KSFT_ONLY=("$@")
 
-run "cookie connection keeps MSS, wscale, SACK (timestamps on)" check_options_ts
-run "cookie connection keeps MSS, wscale, SACK (client tcp_timestamps=0)" check_options_nots
-run "syncookies=2: no entry ever, every SYN a cookie" check_mode2
-run "forged cookie ACKs: SyncookiesFailed, RST, no child" check_forged
-run "a cookie from another port, address or ISN is refused" check_wrong_tuple
-run "cookie pause engages, keeps the table empty, ends" check_pause
-run "stale cookie (cookie_period=1) refused, fresh one accepted" check_stale
+run_selected "cookie connection keeps MSS, wscale, SACK (timestamps on)" check_options_ts
+run_selected "cookie connection keeps MSS, wscale, SACK (client tcp_timestamps=0)" check_options_nots
+run_selected "syncookies=2: no entry ever, every SYN a cookie" check_mode2
+run_selected "forged cookie ACKs: SyncookiesFailed, RST, no child" check_forged
+run_selected "a cookie from another port, address or ISN is refused" check_wrong_tuple
+run_selected "cookie pause engages, keeps the table empty, ends" check_pause
+run_selected "stale cookie (cookie_period=1) refused, fresh one accepted" check_stale
 ksft_exit

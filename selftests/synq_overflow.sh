@@ -58,20 +58,13 @@ check_proc() {
 }
 
 # synq_overflow.sh [NAME...]: only the subtests whose check_NAME is given.
-run() {
-	local name=$1 func=$2 t0=$SECONDS
-	if [ ${#ONLY[@]} = 0 ] || [[ " ${ONLY[*]} " == *" ${func#check_} "* ]]; then
-		ksft_run "$name" "$func"
-		log "$func: $((SECONDS - t0)) s"
-	fi
-}
-ONLY=("$@")
+KSFT_ONLY=("$@")
 
-run "accept queue: backlog 3 takes 4, the 5th stalls until accept()" check_accept_queue
-run "final ACK on a full accept queue stays pending, completes after accept()" check_ack_overflow_keep
-run "a pending client that sent data is not reset, completes after accept()" check_ack_overflow_keep_data
-run "abort_on_overflow=1: overflowing clients reset, OverflowResets exact" check_ack_overflow_abort_sysctl
-run "SYNQ_ABORT_ON_OVERFLOW=1 with the sysctl 0: clients reset" check_ack_overflow_abort_override
-run "syncookies=0: flood fills the SYN table, the rest and a client dropped" check_table_full
-run "/proc/net/synq agrees with SYNQ_INFO" check_proc
+run_selected "accept queue: backlog 3 takes 4, the 5th stalls until accept()" check_accept_queue
+run_selected "final ACK on a full accept queue stays pending, completes after accept()" check_ack_overflow_keep
+run_selected "a pending client that sent data is not reset, completes after accept()" check_ack_overflow_keep_data
+run_selected "abort_on_overflow=1: overflowing clients reset, OverflowResets exact" check_ack_overflow_abort_sysctl
+run_selected "SYNQ_ABORT_ON_OVERFLOW=1 with the sysctl 0: clients reset" check_ack_overflow_abort_override
+run_selected "syncookies=0: flood fills the SYN table, the rest and a client dropped" check_table_full
+run_selected "/proc/net/synq agrees with SYNQ_INFO" check_proc
 ksft_exit
