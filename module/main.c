@@ -22,12 +22,12 @@ static int __init synq_init(void)
 
 	if (!synq_cookie_period_valid())
 		return -EINVAL;
-	err = synq_entry_cache_init();
+	err = synq_syn_table_init();
 	if (err)
 		return err;
 	err = synq_netns_init();
 	if (err)
-		goto err_cache;
+		goto err_table;
 	err = synq_socket_init(proto);
 	if (err)
 		goto err_netns;
@@ -36,8 +36,8 @@ static int __init synq_init(void)
 
 err_netns:
 	synq_netns_exit();
-err_cache:
-	synq_entry_cache_exit();
+err_table:
+	synq_syn_table_exit();
 	return err;
 }
 
@@ -45,7 +45,7 @@ static void __exit synq_exit(void)
 {
 	synq_socket_exit();
 	synq_netns_exit();
-	synq_entry_cache_exit();
+	synq_syn_table_exit();
 	pr_info("unloaded\n");
 }
 

@@ -369,6 +369,7 @@ void synq_get_info(struct synq_sock *ss, struct synq_info *info)
 	t = rcu_dereference(ss->table);
 	if (t) {
 		info->nr_table_entries = t->nr_table_entries;
+		info->nr_buckets = t->nr_buckets;
 		info->max_qlen_log = t->max_qlen_log;
 		info->qlen = atomic_read(&t->qlen);
 		info->qlen_young = atomic_read(&t->qlen_young);

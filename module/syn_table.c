@@ -8,8 +8,9 @@
  * buckets to retransmit SYN-ACKs and expire entries.  Unlike 4.3 the chains
  * are RCU lists, so lookups take no lock, and writers take one of up to 256
  * hashed bucket locks, so SYNs for different buckets rarely contend.  A
- * bucket is one pointer and an entry 40 bytes: memory per pending SYN stays
- * under a fifth of a request_sock's.
+ * bucket is one pointer, for two entries when the table is full, and an
+ * entry 40 bytes: memory per pending SYN stays under a fifth of a
+ * request_sock's.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,6 +19,7 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 #include <net/tcp.h>
 
 #include "synq.h"
@@ -27,8 +29,14 @@
 /* Buckets visited per tick at most; smaller tables are swept whole. */
 #define SYNQ_SWEEP_MIN		4096
 #define SYNQ_MAX_LOCKS		256
+/* Load factor of a full table (nr_table_entries >= 16: buckets >= 8). */
+#define SYNQ_ENTRIES_PER_BUCKET	2
+/* Entries a closed table frees per kmem_cache_free_bulk() call. */
+#define SYNQ_FREE_BATCH		64
 
 static struct kmem_cache *synq_entry_cache;
+/* Frees closed tables: close() must not walk a million entries itself. */
+static struct workqueue_struct *synq_table_wq;
 
 /*
  * Entries are zeroed at allocation; the constructor only keeps the cache
@@ -38,17 +46,27 @@ static void synq_entry_ctor(void *obj)
 {
 }
 
-int synq_entry_cache_init(void)
+int synq_syn_table_init(void)
 {
 	BUILD_BUG_ON(sizeof(struct synq_entry) > 40);
 	synq_entry_cache = kmem_cache_create("synq_entry",
 					     sizeof(struct synq_entry), 0, 0,
 					     synq_entry_ctor);
-	return synq_entry_cache ? 0 : -ENOMEM;
+	if (!synq_entry_cache)
+		return -ENOMEM;
+	synq_table_wq = alloc_workqueue("synq_table", WQ_UNBOUND, 0);
+	if (!synq_table_wq)
+		goto err_cache;
+	return 0;
+
+err_cache:
+	kmem_cache_destroy(synq_entry_cache);
+	return -ENOMEM;
 }
 
-void synq_entry_cache_exit(void)
+void synq_syn_table_exit(void)
 {
+	destroy_workqueue(synq_table_wq);	/* tables still being freed */
 	rcu_barrier();	/* entries freed by call_rcu() */
 	kmem_cache_destroy(synq_entry_cache);
 }
@@ -80,7 +98,7 @@ static u32 synq_hash(const struct synq_table *t, const struct synq_tuple *tuple)
 	return jhash_3words((__force u32)tuple->raddr, (__force u32)tuple->laddr,
 			    ((__force u32)tuple->rport << 16) |
 			    (__force u32)tuple->lport,
-			    t->hash_rnd) & (t->nr_table_entries - 1);
+			    t->hash_rnd) & (t->nr_buckets - 1);
 }
 
 struct synq_bucket *synq_table_bucket(const struct synq_table *t,
@@ -270,7 +288,7 @@ static void synq_table_tick(struct timer_list *timer)
 	struct synq_table *t = from_timer(t, timer, timer);
 	int max_retries = synq_synack_retries(t->owner);
 	int thresh = synq_table_thresh(t, max_retries);
-	u32 budget = t->nr_table_entries;
+	u32 budget = t->nr_buckets;
 	u32 i;
 
 	if (budget > SYNQ_SWEEP_MIN)
@@ -279,7 +297,7 @@ static void synq_table_tick(struct timer_list *timer)
 	for (i = 0; i < budget; i++) {
 		synq_sweep_bucket(t, &t->buckets[t->clock_hand], thresh,
 				  max_retries);
-		t->clock_hand = (t->clock_hand + 1) & (t->nr_table_entries - 1);
+		t->clock_hand = (t->clock_hand + 1) & (t->nr_buckets - 1);
 	}
 
 	if (!atomic_read(&t->qlen))
@@ -290,27 +308,32 @@ static void synq_table_tick(struct timer_list *timer)
 
 /*
  * nr_table_entries = roundup_pow_of_two(max(8, min(backlog, max_syn_backlog))
- * + 1), as reqsk_queue_alloc() did; the buckets and their locks come in one
- * allocation.
+ * + 1), as reqsk_queue_alloc() did: the most entries the table holds.  It
+ * has half as many buckets, so a full table averages two entries a chain:
+ * a bucket costs 8 bytes, an entry 48, and 4.3's one bucket per entry put
+ * up to 17 bytes of table on each pending SYN of a half-full table.  The
+ * buckets and their locks come in one allocation.
  */
 struct synq_table *synq_table_alloc(struct synq_sock *owner, u32 backlog,
 				    u32 max_syn_backlog)
 {
 	u32 nr = roundup_pow_of_two(max(8U, min(backlog, max_syn_backlog)) + 1);
-	u32 nlocks = min_t(u32, nr, SYNQ_MAX_LOCKS);
+	u32 nbuckets = nr / SYNQ_ENTRIES_PER_BUCKET;
+	u32 nlocks = min_t(u32, nbuckets, SYNQ_MAX_LOCKS);
 	struct synq_table *t;
 	u32 i;
 
-	t = kvzalloc(struct_size(t, buckets, nr) + nlocks * sizeof(spinlock_t),
-		     GFP_KERNEL);
+	t = kvzalloc(struct_size(t, buckets, nbuckets) +
+		     nlocks * sizeof(spinlock_t), GFP_KERNEL);
 	if (!t)
 		return NULL;
 	t->owner = owner;
 	t->nr_table_entries = nr;
 	t->max_qlen_log = ilog2(nr);
+	t->nr_buckets = nbuckets;
 	t->hash_rnd = get_random_u32();
 	t->lock_mask = nlocks - 1;
-	t->locks = (spinlock_t *)&t->buckets[nr];
+	t->locks = (spinlock_t *)&t->buckets[nbuckets];
 	for (i = 0; i < nlocks; i++)
 		spin_lock_init(&t->locks[i]);
 	atomic_set(&t->qlen, 0);
@@ -321,29 +344,50 @@ struct synq_table *synq_table_alloc(struct synq_sock *owner, u32 backlog,
 }
 
 /*
+ * The table is private now: no packet, timer or reader can reach it, so its
+ * entries go back to the slab directly, in batches, with no lock and no RCU
+ * callback each.
+ */
+static void synq_table_free_work(struct work_struct *work)
+{
+	struct synq_table *t = container_of(work, struct synq_table, free_work);
+	void *batch[SYNQ_FREE_BATCH];
+	struct synq_entry *e;
+	size_t n = 0;
+	u32 i;
+
+	for (i = 0; i < t->nr_buckets; i++) {
+		e = rcu_dereference_protected(t->buckets[i].head, true);
+		while (e) {
+			batch[n++] = e;
+			e = rcu_dereference_protected(e->next, true);
+			if (n == SYNQ_FREE_BATCH) {
+				kmem_cache_free_bulk(synq_entry_cache, n, batch);
+				n = 0;
+			}
+		}
+		if (!(i & 4095))
+			cond_resched();
+	}
+	if (n)
+		kmem_cache_free_bulk(synq_entry_cache, n, batch);
+	kvfree(t);
+}
+
+/*
  * Free the table and every pending entry.  The caller has made sure that no
- * packet can reach it any more (unpublished, then an RCU grace period).
+ * packet can reach it any more (unpublished, then an RCU grace period); once
+ * the timer is stopped it is private, and a full one is freed by a work item
+ * so that close() returns at once even with a million entries.
  */
 void synq_table_destroy(struct synq_table *t)
 {
-	struct synq_entry *e;
-	u32 i;
-
 	WRITE_ONCE(t->dead, true);
 	del_timer_sync(&t->timer);
-	for (i = 0; i < t->nr_table_entries; i++) {
-		struct synq_bucket *b = &t->buckets[i];
-		spinlock_t *lock = synq_bucket_lock(t, b);
-
-		spin_lock_bh(lock);
-		while ((e = rcu_dereference_protected(b->head,
-						      lockdep_is_held(lock)))) {
-			synq_table_unlink_locked(t, b, e);
-			synq_entry_free(e);
-		}
-		spin_unlock_bh(lock);
+	if (!atomic_read(&t->qlen)) {
+		kvfree(t);
+		return;
 	}
-	WARN_ON_ONCE(atomic_read(&t->qlen) || atomic_read(&t->qlen_young) ||
-		     atomic_read(&t->qlen_acked));
-	kvfree(t);
+	INIT_WORK(&t->free_work, synq_table_free_work);
+	queue_work(synq_table_wq, &t->free_work);
 }

@@ -18,6 +18,7 @@
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
+#include <linux/workqueue.h>
 #include <linux/netfilter.h>
 #include <net/inet_sock.h>
 #include <net/net_namespace.h>
@@ -157,17 +158,19 @@ struct synq_table {
 	atomic_t qlen_young;
 	atomic_t qlen_acked;
 	u32 hash_rnd;
-	u32 nr_table_entries;
+	u32 nr_table_entries;		/* the most entries it holds */
+	u32 nr_buckets;			/* nr_table_entries / 2 */
 	u8 max_qlen_log;
 	bool dead;
 	u32 clock_hand;
 	u32 lock_mask;
 	spinlock_t *locks;		/* bucket i: locks[i & lock_mask] */
+	struct work_struct free_work;	/* frees a closed table */
 	struct synq_bucket buckets[];
 };
 
-int synq_entry_cache_init(void);
-void synq_entry_cache_exit(void);
+int synq_syn_table_init(void);
+void synq_syn_table_exit(void);
 struct synq_entry *synq_entry_alloc(void);
 void synq_entry_free(struct synq_entry *e);
 

@@ -1502,6 +1502,7 @@ TEST(synq_info_table)
 	info = synq_info(_metadata, fd);
 	EXPECT_EQ(TCP_CLOSE, info.state);
 	EXPECT_EQ(0, info.nr_table_entries);
+	EXPECT_EQ(0, info.nr_buckets);
 	EXPECT_EQ(0, info.max_ack_backlog);
 	close(fd);
 
@@ -1517,6 +1518,7 @@ TEST(synq_info_table)
 		EXPECT_EQ(nr, info.nr_table_entries)
 			TH_LOG("backlog %d, max_syn_backlog %d", b, msb);
 		EXPECT_EQ(nr, 1U << info.max_qlen_log);
+		EXPECT_EQ(nr / 2, info.nr_buckets);
 		EXPECT_EQ(b, info.max_ack_backlog);
 		EXPECT_EQ(0, info.qlen);
 		EXPECT_EQ(0, info.qlen_young);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The life and death of synq listeners: closing one with half-open
-# entries and unaccepted children (RSTs, nothing leaks, rmmod works);
+# entries and unaccepted children (RSTs, nothing leaks, rmmod works), or
+# with thousands of entries and rmmod at once (their free outlives close());
 # rmmod refused while a synq socket exists, while accepted connections
 # outlive rmmod; a netns deleted under a live listener; a reconnect onto
 # the server's TIME_WAIT that completes on its first SYN.
@@ -164,6 +165,41 @@ check_close_pending() {
 	return "$rc"
 }
 
+# A closed listener's entries are freed by a work item after close()
+# returns: rmmod at once must wait for it, not destroy the slab under it.
+NFULL=3000
+
+check_close_full_rmmod() {
+	local rc=0 port old
+
+	old=$(ip netns exec "$NS_SRV" sysctl -n net.synq.max_syn_backlog)
+	ip netns exec "$NS_SRV" sysctl -qw net.synq.max_syn_backlog=4096
+	drop_rsts "$NS_CLI" 50000 $((50000 + NFULL - 1))
+	bg srv "$NS_SRV" server --mode hold --backlog 4096 \
+		--hold-file "$TMPD/srv.hold" --ready-file "$TMPD/srv.ready" \
+		--want-qlen "$NFULL" --want-backlog 0
+	wait_file "$TMPD/srv.ready" srv
+	port=$(cat "$TMPD/srv.ready")
+	bg syn "$NS_CLI" raw-syn --src "$CLI_IP" --addr "$SRV_IP" --port "$port" \
+		--sport 50000 --count "$NFULL" --timeout 120
+	bg_wait syn || rc=1
+	touch "$TMPD/srv.hold"
+	bg_wait srv || rc=1
+	ip netns exec "$NS_SRV" sysctl -qw net.synq.max_syn_backlog="$old"
+	ip netns exec "$NS_CLI" nft delete table ip synq_raw
+	wait_until 10 refcnt_is 0 ||
+		fail "module refcnt is $(cat /sys/module/synq/refcnt) after the listener closed" ||
+		rc=1
+	rmmod synq || fail "rmmod synq failed right after the close" || rc=1
+	[ ! -e /sys/module/synq ] || fail "/sys/module/synq still there" || rc=1
+	if dmesg | grep -q "synq_entry.*still has objects"; then
+		dmesg | grep "synq_entry" | sed 's/^/# /'
+		fail "rmmod destroyed synq_entry with entries in it" || rc=1
+	fi
+	insmod "$SYNQ_KO" || fail "insmod $SYNQ_KO failed" || rc=1
+	return "$rc"
+}
+
 check_rmmod_busy() {
 	local rc=0 port out
 
@@ -276,8 +312,11 @@ check_timewait_reconnect() {
 	return "$rc"
 }
 
-ksft_run "close with half-open entries and unaccepted children: RSTs, no leak, rmmod" check_close_pending
-ksft_run "rmmod refused while listening; accepted connection outlives rmmod" check_rmmod_busy
-ksft_run "netns deleted under a live listener: clean, rmmod works" check_netns_delete
-ksft_run "reconnect onto the server's TIME_WAIT connects on the first SYN" check_timewait_reconnect
+KSFT_ONLY=("$@")
+
+run_selected "close with half-open entries and unaccepted children: RSTs, no leak, rmmod" check_close_pending
+run_selected "close of a listener with $NFULL half-open entries, rmmod at once: clean" check_close_full_rmmod
+run_selected "rmmod refused while listening; accepted connection outlives rmmod" check_rmmod_busy
+run_selected "netns deleted under a live listener: clean, rmmod works" check_netns_delete
+run_selected "reconnect onto the server's TIME_WAIT connects on the first SYN" check_timewait_reconnect
 ksft_exit

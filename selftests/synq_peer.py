@@ -49,6 +49,7 @@ import time
 IPPROTO_SYNQ = 253
 SOL_SYNQ = 283
 SYNQ_INFO = 1
+SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
 SYNQ_INFO_FMT = "=10I5Q"
 SYNQ_INFO_FIELDS = ("version state nr_table_entries max_qlen_log qlen "
                     "qlen_young ack_backlog max_ack_backlog acked syncookies "
@@ -603,22 +604,36 @@ def cmd_raw_ack(args):
 
 def cmd_raw_syn(args):
     rs = raw_socket()
+    # Thousands of SYN-ACKs may arrive before the first is read.
+    rs.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 16 << 20)
     deadline = time.monotonic() + args.timeout
     isns = {}
-    for i in range(args.count):
-        sport = args.sport + i
-        isns[sport] = random.randrange(1 << 32)
+
+    def send_syn(sport):
         rs.sendto(tcp_segment(args.src, args.addr, sport, args.port,
                               isns[sport], 0, TCP_SYN, options=MSS_OPT),
                   (args.addr, 0))
+
+    for i in range(args.count):
+        sport = args.sport + i
+        isns[sport] = random.randrange(1 << 32)
+        send_syn(sport)
     pending = set(isns)
+    resend = time.monotonic() + 2
     while pending:
-        left = deadline - time.monotonic()
+        now = time.monotonic()
+        left = deadline - now
         if left <= 0:
             log("raw-syn: FAIL: no SYN-ACK for %d of %d SYNs (ports %s)"
                 % (len(pending), args.count, sorted(pending)[:10]))
             return EXIT_FAIL
-        r, _, _ = select.select([rs], [], [], left)
+        if now >= resend:
+            # A burst can overflow the receiver's backlog queue: the same
+            # SYN again (same ISN), as a client would retransmit it.
+            for sport in sorted(pending):
+                send_syn(sport)
+            resend = now + 2
+        r, _, _ = select.select([rs], [], [], min(left, max(resend - now, 0)))
         if not r:
             continue
         pkt = rs.recv(65535)

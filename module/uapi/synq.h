@@ -26,7 +26,7 @@
 struct synq_info {
 	__u32	version;		/* SYNQ_INFO_VERSION */
 	__u32	state;			/* TCP state of the listener */
-	__u32	nr_table_entries;	/* buckets in the SYN table */
+	__u32	nr_table_entries;	/* most entries the SYN table holds */
 	__u32	max_qlen_log;		/* log2(nr_table_entries) */
 	__u32	qlen;			/* pending SYN entries */
 	__u32	qlen_young;		/* entries never retransmitted */
@@ -44,6 +44,8 @@ struct synq_info {
 	__u64	pauses;			/* cookie pause episodes */
 	__u64	cookies_sent;		/* SYN-ACKs carrying a cookie */
 	__u64	cookies_recv;		/* valid cookies returned */
+	__u32	nr_buckets;		/* buckets: nr_table_entries / 2 */
+	__u32	pad;
 };
 
 #endif /* _UAPI_SYNQ_H */

@@ -128,7 +128,7 @@ static void print_qlen(void)
 	socklen_t len = sizeof(info);
 
 	if (getsockopt(listen_fd, SOL_SYNQ, SYNQ_INFO, &info, &len) == 0)
-		printf("qlen %u buckets %u\n", info.qlen, info.nr_table_entries);
+		printf("qlen %u buckets %u\n", info.qlen, info.nr_buckets);
 	else
 		printf("qlen -1 buckets 0\n");
 	fflush(stdout);
