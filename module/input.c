@@ -474,6 +474,18 @@ static u32 synq_tw_recycle(struct synq_seg *s, struct sock *sk)
 }
 
 /*
+ * Hand the socket just looked up to TCP with the segment, as early demux
+ * does (loopback and forwarded segments skip early demux): tcp_v4_rcv()
+ * then takes it from skb->sk instead of looking it up again.  Our reference
+ * goes with it.
+ */
+static void synq_demux(struct sk_buff *skb, struct sock *sk)
+{
+	skb->sk = sk;
+	skb->destructor = sock_edemux;
+}
+
+/*
  * Leave segments of existing connections to TCP.  Returns true when TCP
  * should have the segment; a SYN that recycles a TIME_WAIT sets s->tw_isn.
  */
@@ -495,6 +507,10 @@ static bool synq_established(struct synq_seg *s, struct sk_buff *skb,
 					       inet_iif(skb), inet_sdif(skb));
 		if (!sk)
 			return false;
+		if (sk->sk_state != TCP_TIME_WAIT || !s->th->syn) {
+			synq_demux(skb, sk);
+			return true;
+		}
 	}
 	if (sk->sk_state == TCP_TIME_WAIT && s->th->syn && !s->th->ack &&
 	    !s->th->rst && !s->th->fin)
