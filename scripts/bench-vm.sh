@@ -167,44 +167,62 @@ softnet_drops() {
 	echo $s
 }
 
+# The listen path's own functions, both listeners: share of all samples
+# spent in them and their callees (perf report --children).
+PERF_PATH='synq_hook|synq_rcv_syn|synq_rcv_ack|synq_send_synack|synq_child_create|synq_accept|synq_table_tick|synq_entry_free_rcu|tcp_v4_rcv|tcp_conn_request|tcp_v4_send_synack|tcp_check_req|tcp_v4_syn_recv_sock|tcp_child_process|inet_csk_accept|inet_accept|reqsk_timer_handler|nf_hook_slow|rcu_core'
+
 perf_top() {	# LABEL PERF_DATA
 	log "perf: $1 (top symbols, share of samples, kernel and user)"
 	perf report -i "$2" --no-children --sort sym --stdio 2>/dev/null |
 		grep -E '^ +[0-9]' | head -n 30 | sed 's/^/#   /'
+	log "perf: $1 (listen path, with callees: children self symbol)"
+	perf report -i "$2" --children --sort sym --stdio -g none 2>/dev/null |
+		grep -E '^ +[0-9]' | grep -E "\] ($PERF_PATH) *\$" | sed 's/^/#   /'
+	log "perf: $1 (synq.ko's own symbols, self)"
+	perf report -i "$2" --no-children --dsos '[synq]' --sort sym --stdio 2>/dev/null |
+		grep -E '^ +[0-9]' | head -n 15 | sed 's/^/#   /'
 }
 
 # ---- 1. accept rate --------------------------------------------------------
 
+# Prints "RATE CPU_US": connections a second, and busy CPU (both CPUs,
+# client and server) per connection in microseconds.
 accept_run() {	# NS ADDR PROTO PORT N [PERF_LABEL]
-	local out rate
+	local out rate c0 c1 cpu
 	start_server "$1" "$3" "$2" "$4" "$ACCEPT_T" 4096
 	local cns=$1 perf=()
 	[ "$1" = $S ] && [ "$2" = $S_C ] && cns=$C
 	[ -n "${6:-}" ] && perf=(perf record -q -a -g -o "$WORK/perf.$6" --)
+	read -r c0 _ < <(cpu_stat)
 	out=$("${perf[@]}" ip netns exec "$cns" "$BIN" client "$2" "$4" "$5" "$ACCEPT_SECS" 2>/dev/null | grep '^conns')
+	read -r c1 _ < <(cpu_stat)
 	stop_server
 	rate=$(echo "$out" | awk '{print $6}')
-	log "accept $3 N=$5 via $2: $out"
-	echo "$rate"
+	cpu=$(echo "$out" | awk -v a="$c0" -v b="$c1" -v h="$USER_HZ" \
+		'{printf "%.0f", $2 ? (b - a) / h * 1e6 / $2 : 0}')
+	log "accept $3 N=$5 via $2: $out; busy CPU $cpu us/conn"
+	echo "$rate $cpu"
 }
 
 
 bench_accept() {
-	local where addr ns n r tcp synq port=9000 lbl
+	local where addr ns n r tcp synq tcpu scpu rt ct rs cs port=9000 lbl
 	for where in lo ${ACCEPT_VETH/#1/veth}; do
 		[ "$where" = 0 ] && continue
 		if [ "$where" = lo ]; then ns=$S addr=127.0.0.1; else ns=$S addr=$S_C; fi
 		for n in $ACCEPT_N; do
-			tcp="" synq=""
+			tcp="" synq="" tcpu="" scpu=""
 			for ((r = 1; r <= RUNS; r++)); do
 				lbl=""
 				[ "$PERF" = 1 ] && [ "$r" = 1 ] && [ "$n" = "${ACCEPT_N##* }" ] && [ "$where" = lo ] && lbl=accept-tcp
 				port=$((port + 2))
-				tcp+=" $(accept_run $ns $addr tcp $port "$n" $lbl)"
+				read -r rt ct < <(accept_run $ns $addr tcp $port "$n" $lbl)
 				[ -n "$lbl" ] && lbl=accept-synq
-				synq+=" $(accept_run $ns $addr synq $((port + 1)) "$n" $lbl)"
+				read -r rs cs < <(accept_run $ns $addr synq $((port + 1)) "$n" $lbl)
+				tcp+=" $rt" synq+=" $rs" tcpu+=" $ct" scpu+=" $cs"
 			done
 			result "accept rate, $where, N=$n T=$ACCEPT_T" "conn/s" "$tcp" "$synq"
+			result "accept CPU per conn, $where, N=$n" "us/conn" "$tcpu" "$scpu"
 		done
 	done
 	if [ "$PERF" = 1 ]; then
@@ -319,7 +337,8 @@ fill_run() {	# PROTO PORT N [BACKLOG]
 	m1=$(awk '/^(Slab|VmallocUsed):/ {s += $2} END {print s}' /proc/meminfo)
 	d1=$(softnet_drops)
 	if [ "$proto" = synq ]; then
-		buckets=$(in_ns $S awk -v p=":$port" 'index($1, p) {print $4; exit}' /proc/net/synq)
+		# "table" is nr_table_entries; the table has half as many buckets.
+		buckets=$(in_ns $S awk -v p=":$port" 'index($1, p) {print $4 / 2; exit}' /proc/net/synq)
 	fi
 	lk=$(in_ns $F "$BIN" raw RST $SPOOF_BASE "$n" $S_F "$port" 0)
 	log "fill $proto N=$n: $sent; pending $q; lookups (out-of-window RSTs): $lk; softnet drops $((d1 - d0))"
@@ -334,8 +353,8 @@ fill_run() {	# PROTO PORT N [BACKLOG]
 		-v sent="$sent" -v lk="$lk" -v c="$close_us" -v rc="$reclaim" 'BEGIN {
 		split(sent, s, " "); split(lk, l, " ");
 		# 8 B a bucket (an RCU head pointer), min(b, 256) 4-byte hashed
-		# spinlocks, and the struct synq_table header (~100 B)
-		tb = b ? b * 8 + (b < 256 ? b : 256) * 4 + 100 : 0;
+		# spinlocks, and the struct synq_table header (~136 B)
+		tb = b ? b * 8 + (b < 256 ? b : 256) * 4 + 136 : 0;
 		printf "%d %.1f %d %.1f %.2f %.2f %d %d\n", q, (a1 - a0) * per / (q ? q : 1), tb,
 			(m1 - m0) * 1024 / (q ? q : 1), s[4] / s[2], l[4] / l[2], c, rc }'
 }
@@ -356,7 +375,7 @@ bench_mem() {
 			sq+=" ${out[0]}"; sb+=" ${out[1]}"; sk+=" ${out[3]}"; bk+=" ${out[2]}"
 			st+=" $(awk -v a="${out[1]}" -v t="${out[2]}" -v q="${out[0]}" 'BEGIN {printf "%.1f", a + t / (q ? q : 1)}')"
 		done
-		log "mem N=$n: synq table bytes (buckets x 8 + locks x 4 + 100):$bk"
+		log "mem N=$n: synq table bytes (buckets x 8 + locks x 4 + 136):$bk"
 		result "N=$n pending SYNs held" "count" "$tq" "$sq"
 		result "N=$n mem/pending SYN: slab objects" "B/SYN" "$tb" "$sb"
 		result "N=$n mem/pending SYN: + synq table" "B/SYN" "$tb" "$st"
