@@ -227,7 +227,7 @@ static unsigned int synq_rcv_syn(struct synq_seg *s, struct sk_buff *skb)
 	b = synq_table_bucket(t, &s->t);
 	lock = synq_bucket_lock(t, b);
 	spin_lock(lock);
-	e = synq_bucket_find(b, &s->t);
+	e = synq_bucket_find(t, b, &s->t);
 	if (e) {
 		/* A retransmitted SYN: same entry, same ISN. */
 		synq_send_synack(s->ss, e);
@@ -279,11 +279,11 @@ static unsigned int synq_rcv_rst(struct synq_seg *s, struct sk_buff *skb)
 	if (!t)
 		return NF_ACCEPT;
 	b = synq_table_bucket(t, &s->t);
-	if (!synq_bucket_find(b, &s->t))
+	if (!synq_bucket_find(t, b, &s->t))
 		return NF_ACCEPT;
 
 	spin_lock(synq_bucket_lock(t, b));
-	e = synq_bucket_find(b, &s->t);
+	e = synq_bucket_find(t, b, &s->t);
 	if (!e || !synq_in_window(e, s->seq)) {
 		spin_unlock(synq_bucket_lock(t, b));
 		return NF_ACCEPT;
@@ -392,11 +392,11 @@ static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
 	if (!t)
 		return NF_ACCEPT;
 	b = synq_table_bucket(t, &s->t);
-	if (!synq_bucket_find(b, &s->t))
+	if (!synq_bucket_find(t, b, &s->t))
 		return synq_rcv_cookie_ack(s, skb);
 
 	spin_lock(synq_bucket_lock(t, b));
-	e = synq_bucket_find(b, &s->t);
+	e = synq_bucket_find(t, b, &s->t);
 	if (!e) {
 		spin_unlock(synq_bucket_lock(t, b));
 		return NF_ACCEPT;
@@ -614,14 +614,43 @@ static const struct nf_hook_ops synq_hook_template = {
 	.priority	= SYNQ_HOOK_PRIORITY,
 };
 
-int synq_input_init(struct synq_net *sn)
+/*
+ * The hook is registered only while the namespace has a synq listener:
+ * before the first listen() and after the last close() its segments do not
+ * pay for a hook call (nf_hook_slow() is not even entered when LOCAL_IN has
+ * no hook).
+ */
+int synq_input_hold(struct synq_net *sn)
 {
-	sn->hook_ops = synq_hook_template;
-	sn->hook_ops.priv = sn;
-	return nf_register_net_hook(sn->net, &sn->hook_ops);
+	int err = 0;
+
+	mutex_lock(&sn->hook_mutex);
+	if (!sn->hook_users)
+		err = nf_register_net_hook(sn->net, &sn->hook_ops);
+	if (!err)
+		sn->hook_users++;
+	mutex_unlock(&sn->hook_mutex);
+	return err;
 }
 
+void synq_input_release(struct synq_net *sn)
+{
+	mutex_lock(&sn->hook_mutex);
+	if (!--sn->hook_users)
+		nf_unregister_net_hook(sn->net, &sn->hook_ops);
+	mutex_unlock(&sn->hook_mutex);
+}
+
+void synq_input_init(struct synq_net *sn)
+{
+	mutex_init(&sn->hook_mutex);
+	sn->hook_users = 0;
+	sn->hook_ops = synq_hook_template;
+	sn->hook_ops.priv = sn;
+}
+
+/* Listeners hold their namespace: the last one has released the hook. */
 void synq_input_exit(struct synq_net *sn)
 {
-	nf_unregister_net_hook(sn->net, &sn->hook_ops);
+	WARN_ON_ONCE(sn->hook_users);
 }

@@ -3,8 +3,9 @@
  * synq: per network namespace state and the listener lookup.
  *
  * Each namespace has its own listeners, port bitmap, counters, sysctls,
- * netfilter hook and ISN secret.  The bitmap answers "is this a synq port?"
- * with one bit test, so segments for other ports cost next to nothing.
+ * netfilter hook (registered while it has listeners) and ISN secret.  The
+ * bitmap answers "is this a synq port?" with one bit test, so segments for
+ * other ports cost next to nothing.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -110,13 +111,9 @@ static int __net_init synq_net_init(struct net *net)
 	err = synq_proc_net_init(sn);
 	if (err)
 		goto err_sysctl;
-	err = synq_input_init(sn);
-	if (err)
-		goto err_proc;
+	synq_input_init(sn);
 	return 0;
 
-err_proc:
-	synq_proc_net_exit(sn);
 err_sysctl:
 	synq_sysctl_net_exit(sn);
 err_mib:

@@ -123,15 +123,22 @@ static int synq_listen_start(struct synq_sock *ss, int backlog)
 	t = synq_table_alloc(ss, backlog, max_syn_backlog);
 	if (!t)
 		return -ENOMEM;
+	err = synq_input_hold(synq_sk_net(ss));
+	if (err)
+		goto err_table;
 	err = synq_tmpl_listen_start(tmpl);
-	if (err) {
-		synq_table_destroy(t);
-		return err;
-	}
+	if (err)
+		goto err_hook;
 	rcu_assign_pointer(ss->table, t);
 	WRITE_ONCE(ss->inet.sk.sk_state, TCP_LISTEN);
 	synq_listener_publish(synq_sk_net(ss), ss);
 	return 0;
+
+err_hook:
+	synq_input_release(synq_sk_net(ss));
+err_table:
+	synq_table_destroy(t);
+	return err;
 }
 
 /*
@@ -151,6 +158,7 @@ static void synq_listen_stop(struct synq_sock *ss)
 	RCU_INIT_POINTER(ss->table, NULL);
 	synchronize_rcu();
 	synq_table_destroy(t);
+	synq_input_release(synq_pernet(sock_net(sk)));
 	WRITE_ONCE(sk->sk_state, TCP_CLOSE);
 }
 

@@ -38,20 +38,12 @@ static struct kmem_cache *synq_entry_cache;
 /* Frees closed tables: close() must not walk a million entries itself. */
 static struct workqueue_struct *synq_table_wq;
 
-/*
- * Entries are zeroed at allocation; the constructor only keeps the cache
- * from being merged with another, so /proc/slabinfo shows "synq_entry".
- */
-static void synq_entry_ctor(void *obj)
-{
-}
-
 int synq_syn_table_init(void)
 {
 	BUILD_BUG_ON(sizeof(struct synq_entry) > 40);
 	synq_entry_cache = kmem_cache_create("synq_entry",
-					     sizeof(struct synq_entry), 0, 0,
-					     synq_entry_ctor);
+					     sizeof(struct synq_entry), 0,
+					     SLAB_TYPESAFE_BY_RCU, NULL);
 	if (!synq_entry_cache)
 		return -ENOMEM;
 	synq_table_wq = alloc_workqueue("synq_table", WQ_UNBOUND, 0);
@@ -67,7 +59,6 @@ err_cache:
 void synq_syn_table_exit(void)
 {
 	destroy_workqueue(synq_table_wq);	/* tables still being freed */
-	rcu_barrier();	/* entries freed by call_rcu() */
 	kmem_cache_destroy(synq_entry_cache);
 }
 
@@ -76,21 +67,16 @@ struct synq_entry *synq_entry_alloc(void)
 	struct synq_entry *e;
 
 	e = kmem_cache_alloc(synq_entry_cache, GFP_ATOMIC | __GFP_NOWARN);
+	/* All but next: a reader may still be following it. */
 	if (e)
-		memset(e, 0, sizeof(*e));
+		memset(&e->state, 0, sizeof(e->state));
 	return e;
 }
 
-static void synq_entry_free_rcu(struct rcu_head *head)
-{
-	kmem_cache_free(synq_entry_cache,
-			container_of(head, struct synq_entry, rcu));
-}
-
-/* After an RCU grace period: lockless readers may still be walking @e. */
+/* At once: the cache is SLAB_TYPESAFE_BY_RCU, see struct synq_entry. */
 void synq_entry_free(struct synq_entry *e)
 {
-	call_rcu(&e->rcu, synq_entry_free_rcu);
+	kmem_cache_free(synq_entry_cache, e);
 }
 
 static u32 synq_hash(const struct synq_table *t, const struct synq_tuple *tuple)
@@ -122,17 +108,24 @@ static bool synq_tuple_eq(const struct synq_tuple *a,
 
 /*
  * Find an entry, under the bucket lock or RCU.  Under RCU alone only the
- * answer "there is one" holds: what it found may be unlinked meanwhile.
+ * answer "there is one" holds: what it found may be unlinked, or even
+ * reused, meanwhile; but "there is none" is exact, thanks to the markers.
  */
-struct synq_entry *synq_bucket_find(struct synq_bucket *b,
+struct synq_entry *synq_bucket_find(const struct synq_table *t,
+				    struct synq_bucket *b,
 				    const struct synq_tuple *tuple)
 {
+	struct synq_entry *end = synq_nulls(b - t->buckets);
 	struct synq_entry *e;
 
-	for (e = rcu_dereference_raw(b->head); e;
+again:
+	for (e = rcu_dereference_raw(b->head); !synq_is_nulls(e);
 	     e = rcu_dereference_raw(e->next))
 		if (synq_tuple_eq(&e->t, tuple))
 			return e;
+	/* An entry freed and reused under us led into another chain. */
+	if (e != end)
+		goto again;
 	return NULL;
 }
 
@@ -267,7 +260,10 @@ static void synq_sweep_bucket(struct synq_table *t, struct synq_bucket *b,
 	u32 now = jiffies;
 
 	spin_lock(lock);
-	while ((e = rcu_dereference_protected(*pp, lockdep_is_held(lock)))) {
+	for (;;) {
+		e = rcu_dereference_protected(*pp, lockdep_is_held(lock));
+		if (synq_is_nulls(e))
+			break;
 		if ((s32)(now - e->expires) < 0) {	/* u32 jiffies */
 			pp = &e->next;
 			continue;
@@ -334,6 +330,8 @@ struct synq_table *synq_table_alloc(struct synq_sock *owner, u32 backlog,
 	t->hash_rnd = get_random_u32();
 	t->lock_mask = nlocks - 1;
 	t->locks = (spinlock_t *)&t->buckets[nbuckets];
+	for (i = 0; i < nbuckets; i++)
+		RCU_INIT_POINTER(t->buckets[i].head, synq_nulls(i));
 	for (i = 0; i < nlocks; i++)
 		spin_lock_init(&t->locks[i]);
 	atomic_set(&t->qlen, 0);
@@ -358,7 +356,7 @@ static void synq_table_free_work(struct work_struct *work)
 
 	for (i = 0; i < t->nr_buckets; i++) {
 		e = rcu_dereference_protected(t->buckets[i].head, true);
-		while (e) {
+		while (!synq_is_nulls(e)) {
 			batch[n++] = e;
 			e = rcu_dereference_protected(e->next, true);
 			if (n == SYNQ_FREE_BATCH) {

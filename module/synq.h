@@ -12,6 +12,7 @@
 #define _SYNQ_H
 
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/list_nulls.h>
 #include <linux/rculist.h>
 #include <linux/rculist_nulls.h>
@@ -72,7 +73,9 @@ struct synq_net {
 	struct ctl_table_header *sysctl_hdr;
 	siphash_key_t isn_key;
 	siphash_key_t cookie_key;
-	struct nf_hook_ops hook_ops;
+	struct nf_hook_ops hook_ops;	/* registered while hook_users */
+	struct mutex hook_mutex;	/* hook_users, registration */
+	int hook_users;			/* listeners in this namespace */
 	int max_syn_backlog;
 	int synack_retries;
 	int syncookies;
@@ -110,31 +113,30 @@ struct synq_tuple {
 /*
  * A pending SYN: 40 bytes (48 in its slab), where Linux spends 312 on a
  * request_sock (none exists here until the final ACK).  Chains are singly
- * linked RCU lists; a lockless reader only follows next and compares t, so
- * once an entry is unlinked the rest of it may hold the rcu_head that frees
- * it.  What can be found again is not stored: the TSval offset is a keyed
- * hash of the 4-tuple (synq_ts_off()), the interface and TOS come from the
- * final ACK, the route from the template's binding.
+ * linked RCU lists ending in a "nulls" marker that names the bucket, and
+ * entries come from a SLAB_TYPESAFE_BY_RCU cache: one is freed at once, with
+ * no RCU callback, and a lockless reader standing on it when it is reused
+ * in another chain sees that chain's marker and starts again (as TCP's
+ * sk_nulls lists).  What can be found again is not stored: the TSval offset
+ * is a keyed hash of the 4-tuple (synq_ts_off()), the interface and TOS
+ * come from the final ACK, the route from the template's binding.
  */
 struct synq_entry {
-	struct synq_entry __rcu *next;
-	union {
-		struct {
-			u32 irs;	/* client's ISN */
-			u32 iss;	/* our ISN */
-			u32 ts_recent;	/* client's last TSval */
-			u32 expires;	/* jiffies of the next retransmit */
-		};
-		struct rcu_head rcu;
-	};
-	struct synq_tuple t;
-	u16 mss;			/* client's MSS, clamped */
-	u8 num_retrans;
-	u8 snd_wscale : 4,		/* SYNQ_NO_WSCALE: none offered */
-	   tstamp_ok : 1,
-	   sack_ok : 1,
-	   ecn_ok : 1,
-	   acked : 1;			/* final ACK came, found no room */
+	struct synq_entry __rcu *next;	/* kept across free and reuse */
+	struct_group(state,		/* zeroed at allocation */
+		u32 irs;		/* client's ISN */
+		u32 iss;		/* our ISN */
+		u32 ts_recent;		/* client's last TSval */
+		u32 expires;		/* jiffies of the next retransmit */
+		struct synq_tuple t;
+		u16 mss;		/* client's MSS, clamped */
+		u8 num_retrans;
+		u8 snd_wscale : 4,	/* SYNQ_NO_WSCALE: none offered */
+		   tstamp_ok : 1,
+		   sack_ok : 1,
+		   ecn_ok : 1,
+		   acked : 1;		/* final ACK came, found no room */
+	);
 };
 
 #define SYNQ_NO_WSCALE		15
@@ -148,6 +150,17 @@ static inline bool synq_wscale_ok(const struct synq_entry *e)
 struct synq_bucket {
 	struct synq_entry __rcu *head;
 };
+
+/* The end of bucket i's chain: odd, so never an entry's address. */
+static inline struct synq_entry *synq_nulls(u32 i)
+{
+	return (struct synq_entry *)(((unsigned long)i << 1) | 1UL);
+}
+
+static inline bool synq_is_nulls(const struct synq_entry *e)
+{
+	return (unsigned long)e & 1UL;
+}
 
 struct synq_sock;
 
@@ -181,7 +194,8 @@ struct synq_bucket *synq_table_bucket(const struct synq_table *t,
 				      const struct synq_tuple *tuple);
 spinlock_t *synq_bucket_lock(const struct synq_table *t,
 			     const struct synq_bucket *b);
-struct synq_entry *synq_bucket_find(struct synq_bucket *b,
+struct synq_entry *synq_bucket_find(const struct synq_table *t,
+				    struct synq_bucket *b,
 				    const struct synq_tuple *tuple);
 bool synq_table_is_full(const struct synq_table *t);
 int synq_table_insert_locked(struct synq_table *t, struct synq_bucket *b,
@@ -259,8 +273,10 @@ struct synq_sock *synq_listener_lookup(struct synq_net *sn, __be32 daddr,
 
 /* ---- packet path: input.c -> output.c -> child.c ---- */
 
-int synq_input_init(struct synq_net *sn);
+void synq_input_init(struct synq_net *sn);
 void synq_input_exit(struct synq_net *sn);
+int synq_input_hold(struct synq_net *sn);
+void synq_input_release(struct synq_net *sn);
 
 struct rtable *synq_route(struct synq_sock *ss, const struct synq_entry *e,
 			  struct flowi4 *fl4);

@@ -4,6 +4,7 @@
 # The life and death of synq listeners: closing one with half-open
 # entries and unaccepted children (RSTs, nothing leaks, rmmod works), or
 # with thousands of entries and rmmod at once (their free outlives close());
+# the netfilter hook present only while the netns has a listener;
 # rmmod refused while a synq socket exists, while accepted connections
 # outlive rmmod; a netns deleted under a live listener; a reconnect onto
 # the server's TIME_WAIT that completes on its first SYN.
@@ -200,6 +201,58 @@ check_close_full_rmmod() {
 	return "$rc"
 }
 
+TRACE=/sys/kernel/tracing
+
+# Calls of synq_hook() while NS_CLI sends the server 3 UDP datagrams: the
+# function tracer counts them (Debian's kernel has no NETFILTER_NETLINK_HOOK
+# for "nft list hooks" to ask directly).
+hook_calls() {
+	echo > "$TRACE/trace"
+	ip netns exec "$NS_CLI" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(3):
+    s.sendto(b"x", (sys.argv[1], 9))' "$SRV_IP"
+	sleep 0.2
+	grep -c 'synq_hook' "$TRACE/trace" || true
+}
+
+stop_tracing() {
+	echo nop > "$TRACE/current_tracer"
+	echo > "$TRACE/set_ftrace_filter"
+}
+
+# The hook exists only while the namespace has a listener: other traffic
+# pays nothing for synq before the first listen() and after the last close().
+check_hook_lifetime() {
+	local rc=0 n
+
+	[ -w "$TRACE/set_ftrace_filter" ] && echo synq_hook > "$TRACE/set_ftrace_filter" ||
+		{ log "SKIP: no function tracer at $TRACE"; return "$KSFT_SKIP"; }
+	defer stop_tracing
+	echo function > "$TRACE/current_tracer"
+	n=$(hook_calls)
+	[ "$n" = 0 ] || fail "synq_hook called $n times before any listener" || rc=1
+	bg srv "$NS_SRV" server --mode hold --hold-file "$TMPD/srv.hold" \
+		--ready-file "$TMPD/srv.ready"
+	bg srv2 "$NS_SRV" server --mode hold --hold-file "$TMPD/srv2.hold" \
+		--ready-file "$TMPD/srv2.ready"
+	wait_file "$TMPD/srv.ready" srv
+	wait_file "$TMPD/srv2.ready" srv2
+	n=$(hook_calls)
+	log "synq_hook calls for 3 datagrams with two listeners: $n"
+	[ "$n" -ge 3 ] || fail "synq_hook called $n times with two listeners" || rc=1
+	touch "$TMPD/srv.hold"
+	bg_wait srv || rc=1
+	n=$(hook_calls)
+	[ "$n" -ge 3 ] || fail "synq_hook called $n times with one listener left" || rc=1
+	touch "$TMPD/srv2.hold"
+	bg_wait srv2 || rc=1
+	n=$(hook_calls)
+	[ "$n" = 0 ] || fail "synq_hook called $n times after the last listener closed" || rc=1
+	return "$rc"
+}
+
 check_rmmod_busy() {
 	local rc=0 port out
 
@@ -316,6 +369,7 @@ KSFT_ONLY=("$@")
 
 run_selected "close with half-open entries and unaccepted children: RSTs, no leak, rmmod" check_close_pending
 run_selected "close of a listener with $NFULL half-open entries, rmmod at once: clean" check_close_full_rmmod
+run_selected "netfilter hook registered only while the netns has a listener" check_hook_lifetime
 run_selected "rmmod refused while listening; accepted connection outlives rmmod" check_rmmod_busy
 run_selected "netns deleted under a live listener: clean, rmmod works" check_netns_delete
 run_selected "reconnect onto the server's TIME_WAIT connects on the first SYN" check_timewait_reconnect
