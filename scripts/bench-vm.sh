@@ -108,6 +108,16 @@ setup_net() {
 
 median() { tr ' ' '\n' | grep -v -e '^$' -e '^-$' | sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0 || a == "-" || b == "-") print "-"; else printf "%.2f", a / b }'; }
+# The median of the ratios of the runs made side by side (TCP run i, synq
+# run i): a host whose speed drifts during the benchmark moves both.
+paired() {	# TCP_LIST SYNQ_LIST
+	awk -v t="$1" -v s="$2" 'BEGIN {
+		n = split(t, a, " "); m = split(s, b, " "); k = 0
+		for (i = 1; i <= n && i <= m; i++)
+			if (a[i] != "-" && b[i] != "-" && a[i] + 0 != 0)
+				printf "%s ", b[i] / a[i]
+	}' | median | awk '{ if ($1 == "-") print "-"; else printf "%.2f", $1 }'
+}
 
 # Results: one line per figure.
 RESULTS=()
@@ -115,7 +125,7 @@ result() {	# FIGURE UNIT TCP_LIST SYNQ_LIST
 	local mt ms
 	mt=$(echo "$3" | median)
 	ms=$(echo "$4" | median)
-	RESULTS+=("$(printf '%-44s %-10s %12s %12s %7s' "$1" "$2" "$mt" "$ms" "$(ratio "$ms" "$mt")")")
+	RESULTS+=("$(printf '%-44s %-10s %12s %12s %7s %7s' "$1" "$2" "$mt" "$ms" "$(ratio "$ms" "$mt")" "$(paired "$3" "$4")")")
 	log "RESULT $1 [$2]: tcp {$3} synq {$4} medians $mt $ms"
 }
 
@@ -434,5 +444,5 @@ for b in $ONLY; do
 done
 
 echo
-printf '%-44s %-10s %12s %12s %7s\n' "figure (median of runs)" unit "Linux TCP" synq synq/TCP
+printf '%-44s %-10s %12s %12s %7s %7s\n' "figure (median of runs)" unit "Linux TCP" synq synq/TCP paired
 for line in "${RESULTS[@]}"; do echo "$line"; done
