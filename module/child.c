@@ -55,14 +55,19 @@ static struct request_sock *synq_reqsk_alloc(struct sock *tmpl)
 	return req;
 }
 
+/*
+ * Fill @req as tcp_conn_request() would have.  The route to the client
+ * (*dst, referenced) and its flow go on to the child, as cookie_v4_check()
+ * hands over its own: one route lookup less per connection.
+ */
 static int synq_reqsk_fill(struct synq_sock *ss, struct request_sock *req,
-			   struct sk_buff *skb, const struct synq_entry *e)
+			   struct sk_buff *skb, const struct synq_entry *e,
+			   struct dst_entry **dst, struct flowi4 *fl4)
 {
 	struct inet_request_sock *ireq = inet_rsk(req);
 	struct tcp_request_sock *treq = tcp_rsk(req);
 	struct sock *tmpl = synq_tmpl(ss);
 	u32 rcv_wnd, clamp;
-	struct flowi4 fl4;
 	struct rtable *rt;
 	u8 rcv_wscale;
 
@@ -93,16 +98,15 @@ static int synq_reqsk_fill(struct synq_sock *ss, struct request_sock *req,
 	treq->txhash = net_tx_rndhash();
 	treq->syn_tos = ip_hdr(skb)->tos;
 
-	rt = synq_route(ss, e, &fl4);
+	rt = synq_route(ss, e, fl4);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
 	synq_select_window(tmpl, &rt->dst, e, &rcv_wnd, &clamp, &rcv_wscale);
-	ip_rt_put(rt);
 	req->rsk_rcv_wnd = rcv_wnd;
 	req->rsk_window_clamp = clamp;
 	ireq->rcv_wscale = rcv_wscale;
-
-	return security_inet_conn_request(tmpl, skb, req);
+	*dst = &rt->dst;
+	return 0;
 }
 
 /*
@@ -115,21 +119,35 @@ bool synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
 {
 	struct sock *tmpl = synq_tmpl(ss);
 	struct request_sock *req;
+	struct dst_entry *dst;
+	struct flowi4 fl4;
 	struct sock *child;
 
 	synq_sync_inherited(&ss->inet.sk, tmpl);
 	req = synq_reqsk_alloc(tmpl);
 	if (!req)
 		return false;
-	if (synq_reqsk_fill(ss, req, skb, e)) {
+	if (synq_reqsk_fill(ss, req, skb, e, &dst, &fl4)) {
 		__reqsk_free(req);
 		return false;
 	}
-	child = tcp_get_cookie_sock(tmpl, skb, req, NULL, tcp_rsk(req)->ts_off);
+	if (security_inet_conn_request(tmpl, skb, req)) {
+		dst_release(dst);
+		__reqsk_free(req);
+		return false;
+	}
+	/* It takes our reference on dst, and drops it if it fails. */
+	child = tcp_get_cookie_sock(tmpl, skb, req, dst, tcp_rsk(req)->ts_off);
 	if (!child)
 		return false;
 	/* It comes back bh-locked, with a reference for us. */
 	__acquire(&child->sk_lock.slock);
+	/*
+	 * ip_queue_xmit() builds the child's IP headers from this flow, which
+	 * inet_csk_route_child_sock() would have filled: without it the
+	 * child's segments have no addresses (cookie_v4_check() does the same).
+	 */
+	inet_sk(child)->cork.fl.u.ip4 = fl4;
 	tmpl->sk_data_ready(tmpl);
 	bh_unlock_sock(child);
 	sock_put(child);
