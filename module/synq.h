@@ -123,6 +123,7 @@ struct synq_tuple {
  */
 struct synq_entry {
 	struct synq_entry __rcu *next;	/* kept across free and reuse */
+
 	struct_group(state,		/* zeroed at allocation */
 		u32 irs;		/* client's ISN */
 		u32 iss;		/* our ISN */

@@ -227,8 +227,11 @@ stop_tracing() {
 check_hook_lifetime() {
 	local rc=0 n
 
-	[ -w "$TRACE/set_ftrace_filter" ] && echo synq_hook > "$TRACE/set_ftrace_filter" ||
-		{ log "SKIP: no function tracer at $TRACE"; return "$KSFT_SKIP"; }
+	if ! { [ -w "$TRACE/set_ftrace_filter" ] &&
+	       echo synq_hook > "$TRACE/set_ftrace_filter"; }; then
+		log "SKIP: no function tracer at $TRACE"
+		return "$KSFT_SKIP"
+	fi
 	defer stop_tracing
 	echo function > "$TRACE/current_tracer"
 	n=$(hook_calls)
