@@ -37,7 +37,7 @@ void synq_listener_publish(struct synq_net *sn, struct synq_sock *ss)
 	spin_unlock_bh(&sn->lock);
 }
 
-/* The caller waits for an RCU grace period before freeing what @ss owns. */
+/* What @ss owns is freed an RCU grace period later (SOCK_RCU_FREE). */
 void synq_listener_unpublish(struct synq_net *sn, struct synq_sock *ss)
 {
 	u16 port = synq_port(ss);

@@ -58,11 +58,15 @@ static int synq_sk_init(struct sock *sk)
 			    &ss->tmpl, 0);
 	if (err)
 		return err;
+	ss->tmpl_sk = ss->tmpl->sk;
+	/* close() does not wait for packets still looking at either. */
+	sock_set_flag(sk, SOCK_RCU_FREE);
+	sock_set_flag(ss->tmpl_sk, SOCK_RCU_FREE);
 	/*
 	 * The template wakes (and signals, O_ASYNC) through our socket's wait
 	 * queue: acceptors, pollers and SIGIO owners all wait on ours.
 	 */
-	RCU_INIT_POINTER(ss->tmpl->sk->sk_wq, &sk->sk_socket->wq);
+	RCU_INIT_POINTER(ss->tmpl_sk->sk_wq, &sk->sk_socket->wq);
 	return 0;
 }
 
@@ -142,9 +146,12 @@ err_table:
 }
 
 /*
- * Stop answering SYNs: once unpublished and past an RCU grace period no
- * packet or timer can reach the table, and its entries go.  Children already
- * queued stay on the template's accept queue for TCP to reset.
+ * Stop answering SYNs.  Packets that found the listener before it was
+ * unpublished may still be at work: the table, this socket and the
+ * template all outlive them by an RCU grace period (synq_table_destroy(),
+ * SOCK_RCU_FREE), and one that completes a handshake now is refused by TCP
+ * as on a closing TCP listener.  Children already queued stay on the
+ * template's accept queue for TCP to reset.
  */
 static void synq_listen_stop(struct synq_sock *ss)
 {
@@ -156,7 +163,6 @@ static void synq_listen_stop(struct synq_sock *ss)
 		return;
 	synq_listener_unpublish(synq_pernet(sock_net(sk)), ss);
 	RCU_INIT_POINTER(ss->table, NULL);
-	synchronize_rcu();
 	synq_table_destroy(t);
 	synq_input_release(synq_pernet(sock_net(sk)));
 	WRITE_ONCE(sk->sk_state, TCP_CLOSE);

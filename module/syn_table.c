@@ -58,6 +58,7 @@ err_cache:
 
 void synq_syn_table_exit(void)
 {
+	rcu_barrier();				/* closed tables' callbacks */
 	destroy_workqueue(synq_table_wq);	/* tables still being freed */
 	kmem_cache_destroy(synq_entry_cache);
 }
@@ -282,10 +283,15 @@ static void synq_sweep_bucket(struct synq_table *t, struct synq_bucket *b,
 static void synq_table_tick(struct timer_list *timer)
 {
 	struct synq_table *t = from_timer(t, timer, timer);
-	int max_retries = synq_synack_retries(t->owner);
-	int thresh = synq_table_thresh(t, max_retries);
+	int max_retries, thresh;
 	u32 budget = t->nr_buckets;
 	u32 i;
+
+	/* Armed again by a late insert after close(): the owner may be gone. */
+	if (READ_ONCE(t->dead))
+		return;
+	max_retries = synq_synack_retries(t->owner);
+	thresh = synq_table_thresh(t, max_retries);
 
 	if (budget > SYNQ_SWEEP_MIN)
 		budget = max_t(u32, SYNQ_SWEEP_MIN, budget / 8);
@@ -342,9 +348,11 @@ struct synq_table *synq_table_alloc(struct synq_sock *owner, u32 backlog,
 }
 
 /*
- * The table is private now: no packet, timer or reader can reach it, so its
- * entries go back to the slab directly, in batches, with no lock and no RCU
- * callback each.
+ * A grace period after close(): no packet can reach the table any more.  A
+ * packet that was inserting meanwhile may have armed the timer again (it
+ * returns at once on a dead table); once that is stopped the table is
+ * private, and its entries go back to the slab directly, in batches, with
+ * no lock and no RCU callback each.
  */
 static void synq_table_free_work(struct work_struct *work)
 {
@@ -354,6 +362,7 @@ static void synq_table_free_work(struct work_struct *work)
 	size_t n = 0;
 	u32 i;
 
+	del_timer_sync(&t->timer);
 	for (i = 0; i < t->nr_buckets; i++) {
 		e = rcu_dereference_protected(t->buckets[i].head, true);
 		while (!synq_is_nulls(e)) {
@@ -372,20 +381,24 @@ static void synq_table_free_work(struct work_struct *work)
 	kvfree(t);
 }
 
+static void synq_table_free_rcu(struct rcu_head *head)
+{
+	struct synq_table *t = container_of(head, struct synq_table, rcu);
+
+	queue_work(synq_table_wq, &t->free_work);
+}
+
 /*
- * Free the table and every pending entry.  The caller has made sure that no
- * packet can reach it any more (unpublished, then an RCU grace period); once
- * the timer is stopped it is private, and a full one is freed by a work item
- * so that close() returns at once even with a million entries.
+ * Free the table and every pending entry, which the caller has unpublished.
+ * Nothing here waits for the packets that may still be using it: after a
+ * grace period a work item frees it, so that close() returns at once even
+ * with a million entries.  The timer is stopped now, as it may be running:
+ * it uses the listener, which an RCU grace period after close() is gone.
  */
 void synq_table_destroy(struct synq_table *t)
 {
 	WRITE_ONCE(t->dead, true);
 	del_timer_sync(&t->timer);
-	if (!atomic_read(&t->qlen)) {
-		kvfree(t);
-		return;
-	}
 	INIT_WORK(&t->free_work, synq_table_free_work);
-	queue_work(synq_table_wq, &t->free_work);
+	call_rcu(&t->rcu, synq_table_free_rcu);
 }

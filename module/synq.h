@@ -179,7 +179,8 @@ struct synq_table {
 	u32 clock_hand;
 	u32 lock_mask;
 	spinlock_t *locks;		/* bucket i: locks[i & lock_mask] */
-	struct work_struct free_work;	/* frees a closed table */
+	struct rcu_head rcu;		/* a closed table: grace period, */
+	struct work_struct free_work;	/* then freed by a work item */
 	struct synq_bucket buckets[];
 };
 
@@ -207,9 +208,16 @@ void synq_table_mark_acked_locked(struct synq_table *t, struct synq_entry *e);
 
 /* ---- the listener socket (socket.c) ---- */
 
+/*
+ * Packets find a listener under RCU and may still be using it, its table
+ * and its template when close() returns: the synq socket and the template
+ * are SOCK_RCU_FREE, the table goes through call_rcu(), and tmpl_sk stays
+ * set after the template's struct socket is released (which clears ->sk).
+ */
 struct synq_sock {
 	struct inet_sock inet;		/* first: inet_create() relies on it */
 	struct socket *tmpl;		/* kernel TCP socket: port, parent, queue */
+	struct sock *tmpl_sk;		/* tmpl->sk, for readers under RCU */
 	struct hlist_node lnode;	/* in synq_net.listeners, RCU */
 	struct synq_table __rcu *table;	/* non-NULL while listening */
 	/* per-listener overrides of the netns sysctls, -1: use the sysctl */
@@ -243,7 +251,7 @@ static inline struct synq_sock *synq_sk(const struct sock *sk)
 
 static inline struct sock *synq_tmpl(const struct synq_sock *ss)
 {
-	return ss->tmpl->sk;
+	return ss->tmpl_sk;
 }
 
 int synq_socket_init(int protocol);

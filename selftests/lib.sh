@@ -235,6 +235,14 @@ setup_flood_pair() {
 	EOT
 }
 
+# synq_stat NS NAME: a /proc/net/stat/synq counter of NS.
+# shellcheck disable=SC2016 # awk programs
+synq_stat() {
+	ip netns exec "$1" awk -v n="$2" \
+		'NR == 1 { for (i = 2; i <= NF; i++) if ($i == n) c = i }
+		 NR == 2 { print $c }' /proc/net/stat/synq
+}
+
 # flood SCENARIO ARG...: one synq_flood.py scenario (it first sets the
 # net.synq sysctls of $NS_SRV back to their defaults).
 flood() {

@@ -5,6 +5,7 @@
 # entries and unaccepted children (RSTs, nothing leaks, rmmod works), or
 # with thousands of entries and rmmod at once (their free outlives close());
 # the netfilter hook present only while the netns has a listener;
+# listeners opened and closed in a loop while SYNs keep coming;
 # rmmod refused while a synq socket exists, while accepted connections
 # outlive rmmod; a netns deleted under a live listener; a reconnect onto
 # the server's TIME_WAIT that completes on its first SYN.
@@ -256,6 +257,48 @@ check_hook_lifetime() {
 	return "$rc"
 }
 
+# close() does not wait for the packets still using a listener: listeners
+# opened and closed in a loop on one port while SYNs (and the client
+# kernel's RSTs for their SYN-ACKs) keep coming must leave nothing behind.
+NCYCLES=300
+
+check_close_under_flood() {
+	local rc=0 port=8070 cycles syns
+
+	command -v hping3 > /dev/null ||
+		{ log "SKIP: hping3 not installed"; return "$KSFT_SKIP"; }
+	slab_baseline
+	syns=$(synq_stat "$NS_SRV" Syns)
+	ip netns exec "$NS_CLI" timeout 60 hping3 -q -S -p "$port" -i u200 \
+		"$SRV_IP" > /dev/null 2>&1 &
+	BG_ALL="$BG_ALL $!"
+	# shellcheck disable=SC2064 # the pids of now
+	trap "kill $BG_ALL 2>/dev/null || true" EXIT
+	cycles=$(ip netns exec "$NS_SRV" python3 -c '
+import random, socket, sys, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+for i in range(n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port))
+    s.listen(64)
+    time.sleep(random.random() / 50)
+    s.close()
+print(n)' "$port" "$NCYCLES") || fail "the listen/close loop failed" || rc=1
+	kill "${BG_ALL##* }" 2>/dev/null || true
+	wait "${BG_ALL##* }" 2>/dev/null || true
+	syns=$(($(synq_stat "$NS_SRV" Syns) - syns))
+	log "listeners opened and closed: $cycles; SYNs they took: $syns"
+	[ "$cycles" = "$NCYCLES" ] || rc=1
+	[ "$syns" -gt 0 ] || fail "no SYN reached the listeners" || rc=1
+	check_slabs || rc=1
+	wait_until 10 refcnt_is 0 ||
+		fail "module refcnt is $(cat /sys/module/synq/refcnt) after the loop" ||
+		rc=1
+	reload_synq || rc=1
+	return "$rc"
+}
+
 check_rmmod_busy() {
 	local rc=0 port out
 
@@ -373,6 +416,7 @@ KSFT_ONLY=("$@")
 run_selected "close with half-open entries and unaccepted children: RSTs, no leak, rmmod" check_close_pending
 run_selected "close of a listener with $NFULL half-open entries, rmmod at once: clean" check_close_full_rmmod
 run_selected "netfilter hook registered only while the netns has a listener" check_hook_lifetime
+run_selected "$NCYCLES listeners opened and closed under a SYN stream: no leak, rmmod" check_close_under_flood
 run_selected "rmmod refused while listening; accepted connection outlives rmmod" check_rmmod_busy
 run_selected "netns deleted under a live listener: clean, rmmod works" check_netns_delete
 run_selected "reconnect onto the server's TIME_WAIT connects on the first SYN" check_timewait_reconnect

@@ -53,13 +53,6 @@ synq_count() {
 	ip netns exec "$1" awk 'END { print NR - 1 }' /proc/net/synq
 }
 
-# synq_stat NS NAME: a /proc/net/stat/synq counter of NS.
-# shellcheck disable=SC2016 # awk programs
-synq_stat() {
-	ip netns exec "$1" awk -v n="$2" \
-		'NR == 1 { for (i = 2; i <= NF; i++) if ($i == n) c = i }
-		 NR == 2 { print $c }' /proc/net/stat/synq
-}
 
 # synq_nonzero NS: the nonzero /proc/net/stat/synq counters of NS.
 # shellcheck disable=SC2016 # awk programs
