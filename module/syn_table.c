@@ -296,7 +296,8 @@ static void synq_table_tick(struct timer_list *timer)
 	if (budget > SYNQ_SWEEP_MIN)
 		budget = max_t(u32, SYNQ_SWEEP_MIN, budget / 8);
 
-	for (i = 0; i < budget; i++) {
+	/* close() does not wait for a sweep: it stops at the next bucket. */
+	for (i = 0; i < budget && !READ_ONCE(t->dead); i++) {
 		synq_sweep_bucket(t, &t->buckets[t->clock_hand], thresh,
 				  max_retries);
 		t->clock_hand = (t->clock_hand + 1) & (t->nr_buckets - 1);
@@ -390,15 +391,18 @@ static void synq_table_free_rcu(struct rcu_head *head)
 
 /*
  * Free the table and every pending entry, which the caller has unpublished.
- * Nothing here waits for the packets that may still be using it: after a
- * grace period a work item frees it, so that close() returns at once even
- * with a million entries.  The timer is stopped now, as it may be running:
- * it uses the listener, which an RCU grace period after close() is gone.
+ * Nothing here waits, neither for the packets that may still be using it
+ * nor for a running sweep (a full table's takes hundreds of milliseconds
+ * in a slow VM): both run in softirq, which an RCU grace period waits for,
+ * and the sweep stops at its next bucket; after the grace period a work
+ * item frees the table, so close() returns at once even with a million
+ * entries.  The listener, which the sweep uses, is freed after a grace
+ * period too (SOCK_RCU_FREE).
  */
 void synq_table_destroy(struct synq_table *t)
 {
 	WRITE_ONCE(t->dead, true);
-	del_timer_sync(&t->timer);
+	del_timer(&t->timer);
 	INIT_WORK(&t->free_work, synq_table_free_work);
 	call_rcu(&t->rcu, synq_table_free_rcu);
 }
