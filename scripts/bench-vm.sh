@@ -363,8 +363,8 @@ fill_run() {	# PROTO PORT N [BACKLOG]
 		-v sent="$sent" -v lk="$lk" -v c="$close_us" -v rc="$reclaim" 'BEGIN {
 		split(sent, s, " "); split(lk, l, " ");
 		# 8 B a bucket (an RCU head pointer), min(b, 256) 4-byte hashed
-		# spinlocks, and the struct synq_table header (~136 B)
-		tb = b ? b * 8 + (b < 256 ? b : 256) * 4 + 136 : 0;
+		# spinlocks, and the struct synq_table header (~152 B)
+		tb = b ? b * 8 + (b < 256 ? b : 256) * 4 + 152 : 0;
 		printf "%d %.1f %d %.1f %.2f %.2f %d %d\n", q, (a1 - a0) * per / (q ? q : 1), tb,
 			(m1 - m0) * 1024 / (q ? q : 1), s[4] / s[2], l[4] / l[2], c, rc }'
 }
@@ -385,7 +385,7 @@ bench_mem() {
 			sq+=" ${out[0]}"; sb+=" ${out[1]}"; sk+=" ${out[3]}"; bk+=" ${out[2]}"
 			st+=" $(awk -v a="${out[1]}" -v t="${out[2]}" -v q="${out[0]}" 'BEGIN {printf "%.1f", a + t / (q ? q : 1)}')"
 		done
-		log "mem N=$n: synq table bytes (buckets x 8 + locks x 4 + 136):$bk"
+		log "mem N=$n: synq table bytes (buckets x 8 + locks x 4 + 152):$bk"
 		result "N=$n pending SYNs held" "count" "$tq" "$sq"
 		result "N=$n mem/pending SYN: slab objects" "B/SYN" "$tb" "$sb"
 		result "N=$n mem/pending SYN: + synq table" "B/SYN" "$tb" "$st"
