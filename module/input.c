@@ -275,6 +275,7 @@ static unsigned int synq_rcv_rst(struct synq_seg *s, struct sk_buff *skb)
 	struct synq_table *t = rcu_dereference(s->ss->table);
 	struct synq_bucket *b;
 	struct synq_entry *e;
+	spinlock_t *lock;		/* of the bucket */
 
 	if (!t)
 		return NF_ACCEPT;
@@ -282,14 +283,15 @@ static unsigned int synq_rcv_rst(struct synq_seg *s, struct sk_buff *skb)
 	if (!synq_bucket_find(t, b, &s->t))
 		return NF_ACCEPT;
 
-	spin_lock(synq_bucket_lock(t, b));
+	lock = synq_bucket_lock(t, b);
+	spin_lock(lock);
 	e = synq_bucket_find(t, b, &s->t);
 	if (!e || !synq_in_window(e, s->seq)) {
-		spin_unlock(synq_bucket_lock(t, b));
+		spin_unlock(lock);
 		return NF_ACCEPT;
 	}
 	synq_table_unlink_locked(t, b, e);
-	spin_unlock(synq_bucket_lock(t, b));
+	spin_unlock(lock);
 	synq_entry_free(e);
 	SYNQ_INC_STATS(s->sn, SYNQ_MIB_RSTS);
 	return synq_consume(skb);
@@ -388,6 +390,7 @@ static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
 	struct sock *tmpl = synq_tmpl(s->ss);
 	struct synq_bucket *b;
 	struct synq_entry *e;
+	spinlock_t *lock;		/* of the bucket */
 
 	if (!t)
 		return NF_ACCEPT;
@@ -395,40 +398,41 @@ static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
 	if (!synq_bucket_find(t, b, &s->t))
 		return synq_rcv_cookie_ack(s, skb);
 
-	spin_lock(synq_bucket_lock(t, b));
+	lock = synq_bucket_lock(t, b);
+	spin_lock(lock);
 	e = synq_bucket_find(t, b, &s->t);
 	if (!e) {
-		spin_unlock(synq_bucket_lock(t, b));
+		spin_unlock(lock);
 		return NF_ACCEPT;
 	}
 	if (s->ack_seq != e->iss + 1) {
 		/* TCP answers it with an RST, as Linux's listener does. */
-		spin_unlock(synq_bucket_lock(t, b));
+		spin_unlock(lock);
 		SYNQ_INC_STATS(s->sn, SYNQ_MIB_BADACKS);
 		return NF_ACCEPT;
 	}
 	if (!synq_in_window(e, s->seq)) {
 		/* As tcp_check_req(): re-ACK, keep the entry. */
 		synq_send_ack(s->ss, e);
-		spin_unlock(synq_bucket_lock(t, b));
+		spin_unlock(lock);
 		SYNQ_INC_STATS(s->sn, SYNQ_MIB_BADACKS);
 		return synq_consume(skb);
 	}
 	synq_update_ts_recent(s, e);
 	if (synq_defer_accept(s, skb, e)) {
 		synq_table_mark_acked_locked(t, e);
-		spin_unlock(synq_bucket_lock(t, b));
+		spin_unlock(lock);
 		SYNQ_INC_STATS(s->sn, SYNQ_MIB_DEFERACCEPTDROP);
 		return synq_consume(skb);
 	}
 	if (sk_acceptq_is_full(tmpl)) {
 		if (synq_abort_on_overflow(s->ss)) {
 			synq_table_unlink_locked(t, b, e);
-			spin_unlock(synq_bucket_lock(t, b));
+			spin_unlock(lock);
 			synq_entry_free(e);
 		} else {
 			synq_table_mark_acked_locked(t, e);
-			spin_unlock(synq_bucket_lock(t, b));
+			spin_unlock(lock);
 		}
 		return synq_overflow(s, skb);
 	}
@@ -439,13 +443,13 @@ static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
 	 */
 	if (synq_child_create(s->ss, skb, e)) {
 		synq_table_unlink_locked(t, b, e);
-		spin_unlock(synq_bucket_lock(t, b));
+		spin_unlock(lock);
 		synq_entry_free(e);
 		return synq_child_ready(s);
 	}
 	/* Refused (the queue filled meanwhile, or no memory): retry later. */
 	synq_table_mark_acked_locked(t, e);
-	spin_unlock(synq_bucket_lock(t, b));
+	spin_unlock(lock);
 	return synq_drop(s, skb, SYNQ_MIB_LISTENOVERFLOWS);
 }
 

@@ -94,12 +94,6 @@ struct synq_bucket *synq_table_bucket(const struct synq_table *t,
 	return (struct synq_bucket *)&t->buckets[synq_hash(t, tuple)];
 }
 
-spinlock_t *synq_bucket_lock(const struct synq_table *t,
-			     const struct synq_bucket *b)
-{
-	return &t->locks[(b - t->buckets) & t->lock_mask];
-}
-
 static bool synq_tuple_eq(const struct synq_tuple *a,
 			  const struct synq_tuple *b)
 {

@@ -13,9 +13,7 @@
 
 #include <linux/list.h>
 #include <linux/mutex.h>
-#include <linux/list_nulls.h>
 #include <linux/rculist.h>
-#include <linux/rculist_nulls.h>
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
@@ -184,6 +182,13 @@ struct synq_table {
 	struct synq_bucket buckets[];
 };
 
+/* A bucket's writers' lock: one of up to 256, shared by buckets. */
+static inline spinlock_t *synq_bucket_lock(const struct synq_table *t,
+					   const struct synq_bucket *b)
+{
+	return &t->locks[(b - t->buckets) & t->lock_mask];
+}
+
 int synq_syn_table_init(void);
 void synq_syn_table_exit(void);
 struct synq_entry *synq_entry_alloc(void);
@@ -194,8 +199,6 @@ struct synq_table *synq_table_alloc(struct synq_sock *owner, u32 backlog,
 void synq_table_destroy(struct synq_table *t);
 struct synq_bucket *synq_table_bucket(const struct synq_table *t,
 				      const struct synq_tuple *tuple);
-spinlock_t *synq_bucket_lock(const struct synq_table *t,
-			     const struct synq_bucket *b);
 struct synq_entry *synq_bucket_find(const struct synq_table *t,
 				    struct synq_bucket *b,
 				    const struct synq_tuple *tuple);
