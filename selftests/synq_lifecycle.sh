@@ -27,19 +27,26 @@ show() {
 	sed 's/^\([^#]\)/# \1/' "$1"
 }
 
-# bg NAME NS ARG...: run "synq_peer.py ARG..." in NS in the background;
-# killed when the subtest ends, whichever way.
+# bg_run NAME NS CMD...: run CMD in NS in the background; killed when the
+# subtest ends, whichever way.
 declare -A BG_PID
 BG_ALL=
-bg() {
+bg_run() {
 	local name=$1 ns=$2
 	shift 2
 	rm -f "$TMPD/$name".*
-	ip netns exec "$ns" "${PEER[@]}" "$@" > "$TMPD/$name.log" 2>&1 &
+	ip netns exec "$ns" "$@" > "$TMPD/$name.log" 2>&1 &
 	BG_PID[$name]=$!
 	BG_ALL="$BG_ALL $!"
 	# shellcheck disable=SC2064 # the pids of now
 	trap "kill $BG_ALL 2>/dev/null || true" EXIT
+}
+
+# bg NAME NS ARG...: "synq_peer.py ARG..." in NS, in the background.
+bg() {
+	local name=$1 ns=$2
+	shift 2
+	bg_run "$name" "$ns" "${PEER[@]}" "$@"
 }
 
 # bg_wait NAME: its exit status, its output shown.
@@ -112,6 +119,17 @@ refcnt_is() {
 	[ "$(cat /sys/module/synq/refcnt 2>/dev/null)" = "$1" ]
 }
 
+# module_unused WHEN [SECONDS]: nothing holds synq within SECONDS (10).
+module_unused() {
+	wait_until "${2:-10}" refcnt_is 0 ||
+		fail "module refcnt is $(cat /sys/module/synq/refcnt) $1"
+}
+
+# module_released WHEN [SECONDS]: module_unused, then reload_synq.
+module_released() {
+	module_unused "$@" && reload_synq
+}
+
 # rmmod synq, check it is gone, insmod it again.
 reload_synq() {
 	rmmod synq || fail "rmmod synq failed"
@@ -160,10 +178,7 @@ check_close_pending() {
 	bg_wait hold || rc=1
 	ip netns exec "$NS_CLI" nft delete table ip synq_raw
 	check_slabs || rc=1
-	wait_until 10 refcnt_is 0 ||
-		fail "module refcnt is $(cat /sys/module/synq/refcnt) after every synq socket closed" ||
-		rc=1
-	reload_synq || rc=1
+	module_released "after every synq socket closed" || rc=1
 	return "$rc"
 }
 
@@ -189,9 +204,7 @@ check_close_full_rmmod() {
 	bg_wait srv || rc=1
 	ip netns exec "$NS_SRV" sysctl -qw net.synq.max_syn_backlog="$old"
 	ip netns exec "$NS_CLI" nft delete table ip synq_raw
-	wait_until 10 refcnt_is 0 ||
-		fail "module refcnt is $(cat /sys/module/synq/refcnt) after the listener closed" ||
-		rc=1
+	module_unused "after the listener closed" || rc=1
 	rmmod synq || fail "rmmod synq failed right after the close" || rc=1
 	[ ! -e /sys/module/synq ] || fail "/sys/module/synq still there" || rc=1
 	if dmesg | grep -q "synq_entry.*still has objects"; then
@@ -269,11 +282,7 @@ check_close_under_flood() {
 		{ log "SKIP: hping3 not installed"; return "$KSFT_SKIP"; }
 	slab_baseline
 	syns=$(synq_stat "$NS_SRV" Syns)
-	ip netns exec "$NS_CLI" timeout 60 hping3 -q -S -p "$port" -i u200 \
-		"$SRV_IP" > /dev/null 2>&1 &
-	BG_ALL="$BG_ALL $!"
-	# shellcheck disable=SC2064 # the pids of now
-	trap "kill $BG_ALL 2>/dev/null || true" EXIT
+	bg_run syns "$NS_CLI" timeout 60 hping3 -q -S -p "$port" -i u200 "$SRV_IP"
 	cycles=$(ip netns exec "$NS_SRV" python3 -c '
 import random, socket, sys, time
 port, n = int(sys.argv[1]), int(sys.argv[2])
@@ -285,17 +294,14 @@ for i in range(n):
     time.sleep(random.random() / 50)
     s.close()
 print(n)' "$port" "$NCYCLES") || fail "the listen/close loop failed" || rc=1
-	kill "${BG_ALL##* }" 2>/dev/null || true
-	wait "${BG_ALL##* }" 2>/dev/null || true
+	kill "${BG_PID[syns]}" 2>/dev/null || true
+	wait "${BG_PID[syns]}" 2>/dev/null || true
 	syns=$(($(synq_stat "$NS_SRV" Syns) - syns))
 	log "listeners opened and closed: $cycles; SYNs they took: $syns"
 	[ "$cycles" = "$NCYCLES" ] || rc=1
 	[ "$syns" -gt 0 ] || fail "no SYN reached the listeners" || rc=1
 	check_slabs || rc=1
-	wait_until 10 refcnt_is 0 ||
-		fail "module refcnt is $(cat /sys/module/synq/refcnt) after the loop" ||
-		rc=1
-	reload_synq || rc=1
+	module_released "after the loop" || rc=1
 	return "$rc"
 }
 
@@ -321,9 +327,7 @@ check_rmmod_busy() {
 		--size 200000 --wait-file "$TMPD/go" --timeout 60
 	wait_file "$TMPD/srv.accepted" srv
 	# Listener closed, connection accepted: nothing holds synq now.
-	wait_until 10 refcnt_is 0 ||
-		fail "module refcnt is $(cat /sys/module/synq/refcnt) with only an accepted connection" ||
-		rc=1
+	module_unused "with only an accepted connection" || rc=1
 	rmmod synq || fail "rmmod synq failed with only an accepted connection" || rc=1
 	[ ! -e /sys/module/synq ] || fail "/sys/module/synq still there" || rc=1
 	# Data both ways on the accepted connection, synq gone.
@@ -361,10 +365,7 @@ check_netns_delete() {
 	bg_wait hold || rc=1
 	ip netns del "$NS_Y"
 	check_slabs || rc=1
-	wait_until 20 refcnt_is 0 ||
-		fail "module refcnt is $(cat /sys/module/synq/refcnt) after the netns went" ||
-		rc=1
-	reload_synq || rc=1
+	module_released "after the netns went" 20 || rc=1
 	return "$rc"
 }
 
