@@ -619,6 +619,30 @@ static const struct nf_hook_ops synq_hook_template = {
 };
 
 /*
+ * LOCAL_IN's jump label stays on while synq is loaded.  The first hook of a
+ * kind turns it on, and that rewrites kernel text on every CPU
+ * (text_poke_bp()); with our hook coming and going with listeners, it was
+ * rewritten at every first listen() and last close() while packets ran
+ * through the patched site, and under QEMU TCG a CPU then stopped on the
+ * patching INT3 in ip_local_deliver() ("int3: 0000 [#1]").  Held, the label
+ * flips at insmod and rmmod only; a netns without a listener still has no
+ * hook, which nf_hook() sees from one pointer.
+ */
+void synq_input_key_hold(void)
+{
+#ifdef CONFIG_JUMP_LABEL
+	static_key_slow_inc(&nf_hooks_needed[NFPROTO_IPV4][NF_INET_LOCAL_IN]);
+#endif
+}
+
+void synq_input_key_release(void)
+{
+#ifdef CONFIG_JUMP_LABEL
+	static_key_slow_dec(&nf_hooks_needed[NFPROTO_IPV4][NF_INET_LOCAL_IN]);
+#endif
+}
+
+/*
  * The hook is registered only while the namespace has a synq listener:
  * before the first listen() and after the last close() its segments do not
  * pay for a hook call (nf_hook_slow() is not even entered when LOCAL_IN has

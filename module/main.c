@@ -25,9 +25,10 @@ static int __init synq_init(void)
 	err = synq_syn_table_init();
 	if (err)
 		return err;
+	synq_input_key_hold();
 	err = synq_netns_init();
 	if (err)
-		goto err_table;
+		goto err_key;
 	err = synq_socket_init(proto);
 	if (err)
 		goto err_netns;
@@ -36,7 +37,8 @@ static int __init synq_init(void)
 
 err_netns:
 	synq_netns_exit();
-err_table:
+err_key:
+	synq_input_key_release();
 	synq_syn_table_exit();
 	return err;
 }
@@ -45,6 +47,7 @@ static void __exit synq_exit(void)
 {
 	synq_socket_exit();
 	synq_netns_exit();
+	synq_input_key_release();
 	synq_syn_table_exit();
 	pr_info("unloaded\n");
 }

@@ -285,6 +285,8 @@ struct synq_sock *synq_listener_lookup(struct synq_net *sn, __be32 daddr,
 
 /* ---- packet path: input.c -> output.c -> child.c ---- */
 
+void synq_input_key_hold(void);
+void synq_input_key_release(void);
 void synq_input_init(struct synq_net *sn);
 void synq_input_exit(struct synq_net *sn);
 int synq_input_hold(struct synq_net *sn);

@@ -4,7 +4,8 @@
 # The life and death of synq listeners: closing one with half-open
 # entries and unaccepted children (RSTs, nothing leaks, rmmod works), or
 # with thousands of entries and rmmod at once (their free outlives close());
-# the netfilter hook present only while the netns has a listener;
+# the netfilter hook present only while the netns has a listener, and no
+# kernel text patched for it;
 # listeners opened and closed in a loop while SYNs keep coming;
 # rmmod refused while a synq socket exists, while accepted connections
 # outlive rmmod; a netns deleted under a live listener; a reconnect onto
@@ -270,6 +271,51 @@ check_hook_lifetime() {
 	return "$rc"
 }
 
+# Kernel text patches (jump label flips) while CMD... runs.
+text_patches() {
+	echo > "$TRACE/trace"
+	"$@"
+	grep -c 'arch_jump_label_transform_apply' "$TRACE/trace" || true
+}
+
+# N listeners opened on port P of NS and closed, one after the other.
+listen_close() {
+	ip netns exec "$1" python3 -c '
+import socket, sys
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
+    s.bind(("127.0.0.1", int(sys.argv[2])))
+    s.listen(8)
+    s.close()' "$2" "$3"
+}
+
+# Registering the first LOCAL_IN hook flips netfilter's jump label, which
+# rewrites kernel text on every CPU under the packets' feet (in CI a CPU
+# trapped on the patching INT3 in ip_local_deliver()).  synq holds the
+# label from insmod to rmmod: listen() and close() must patch nothing.
+# Reloading synq with no other LOCAL_IN hook shows the tracer sees flips.
+check_no_text_patching() {
+	local rc=0 n
+
+	if ! { [ -w "$TRACE/set_ftrace_filter" ] &&
+	       echo arch_jump_label_transform_apply > \
+		"$TRACE/set_ftrace_filter"; }; then
+		log "SKIP: no function tracer for arch_jump_label_transform_apply"
+		return "$KSFT_SKIP"
+	fi
+	defer stop_tracing
+	echo function > "$TRACE/current_tracer"
+	n=$(text_patches reload_synq)
+	log "text patches by rmmod + insmod: $n"
+	[ "$n" -ge 2 ] || fail "rmmod + insmod patched text $n times, want >= 2" ||
+		rc=1
+	n=$(text_patches listen_close "$NS_SRV" 5 8097)
+	log "text patches by 5 listen() + close(): $n"
+	[ "$n" = 0 ] || fail "listen() + close() patched kernel text $n times" ||
+		rc=1
+	return "$rc"
+}
+
 # close() does not wait for the packets still using a listener: listeners
 # opened and closed in a loop on one port while SYNs (and the client
 # kernel's RSTs for their SYN-ACKs) keep coming must leave nothing behind.
@@ -417,6 +463,7 @@ KSFT_ONLY=("$@")
 run_selected "close with half-open entries and unaccepted children: RSTs, no leak, rmmod" check_close_pending
 run_selected "close of a listener with $NFULL half-open entries, rmmod at once: clean" check_close_full_rmmod
 run_selected "netfilter hook registered only while the netns has a listener" check_hook_lifetime
+run_selected "listen() and close() patch no kernel text (jump labels)" check_no_text_patching
 run_selected "$NCYCLES listeners opened and closed under a SYN stream: no leak, rmmod" check_close_under_flood
 run_selected "rmmod refused while listening; accepted connection outlives rmmod" check_rmmod_busy
 run_selected "netns deleted under a live listener: clean, rmmod works" check_netns_delete
