@@ -48,7 +48,7 @@ BOOT_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev
 	      virtio_pci netfs fscache 9pnet 9pnet_virtio 9p"
 
 # Lines of a kernel log that mean something went wrong.
-BAD_LOG_RE='WARNING:|BUG:|Oops|general protection fault|Kernel panic|kernel BUG|Call Trace:|UBSAN:|KASAN:|INFO: task .* blocked|INFO: rcu|watchdog: BUG|refcount_t:|list_add corruption|list_del corruption'
+BAD_LOG_RE='WARNING:|BUG:|Oops| \[#[0-9]+\] |general protection fault|Kernel panic|kernel BUG|Call Trace:|UBSAN:|KASAN:|INFO: task .* blocked|INFO: rcu|watchdog: BUG|refcount_t:|list_add corruption|list_del corruption'
 
 newest_kernel() {
 	local d v
@@ -285,7 +285,13 @@ explain() {
 	local file=$1 first
 	first=$(grep -n -E "$BAD_LOG_RE" "$file" | head -n 1 | cut -d: -f1 || true)
 	if [ -n "$first" ]; then
-		sed -n "$((first > 10 ? first - 10 : 1)),$((first + 80))p" "$file"
+		sed -n "$((first > 10 ? first - 10 : 1)),$((first + 120))p" "$file"
+		# CI shows only the end of the output: repeat the gist there.
+		echo "--- gist: the first report, where, and its first frames:"
+		sed -n "${first}p" "$file"
+		sed -n "$first,\$p" "$file" | grep -m 1 -E 'RIP: |EIP: ' || true
+		sed -n "$first,\$p" "$file" |
+			sed -n '/Call Trace:/,$p' | sed -n '2,16p'
 	else
 		tail -n 40 "$file"
 	fi
