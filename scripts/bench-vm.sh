@@ -189,8 +189,9 @@ perf_top() {	# LABEL PERF_DATA
 	perf report -i "$2" --children --sort sym --stdio -g none 2>/dev/null |
 		grep -E '^ +[0-9]' | grep -E "\] ($PERF_PATH) *\$" | sed 's/^/#   /'
 	log "perf: $1 (synq.ko's own symbols, self)"
-	perf report -i "$2" --no-children --dsos '[synq]' --sort sym --stdio 2>/dev/null |
-		grep -E '^ +[0-9]' | head -n 15 | sed 's/^/#   /'
+	# By name: perf may file module symbols under [kernel.kallsyms].
+	perf report -i "$2" --no-children --sort sym --stdio 2>/dev/null |
+		grep -E '^ +[0-9].*\] synq_' | head -n 15 | sed 's/^/#   /'
 }
 
 # ---- 1. accept rate --------------------------------------------------------
