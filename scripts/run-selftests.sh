@@ -13,7 +13,7 @@ set -u
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 KO=${SYNQ_KO:-$TOP/module/synq.ko}
-BAD_LOG_RE='WARNING:|BUG:|Oops| \[#[0-9]+\] |general protection fault|Kernel panic|kernel BUG|Call Trace:|UBSAN:|KASAN:|INFO: task .* blocked|refcount_t:|list_add corruption|list_del corruption'
+BAD_LOG_RE=$(grep -v '^#' "$TOP/selftests/bad_log.re" | paste -sd '|')
 mark="synq-check: start $$"
 
 cd "$TOP" || exit 1

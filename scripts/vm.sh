@@ -48,7 +48,7 @@ BOOT_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev
 	      virtio_pci netfs fscache 9pnet 9pnet_virtio 9p"
 
 # Lines of a kernel log that mean something went wrong.
-BAD_LOG_RE='WARNING:|BUG:|Oops| \[#[0-9]+\] |general protection fault|Kernel panic|kernel BUG|Call Trace:|UBSAN:|KASAN:|INFO: task .* blocked|INFO: rcu|watchdog: BUG|refcount_t:|list_add corruption|list_del corruption'
+BAD_LOG_RE=$(grep -v '^#' "$TOP/selftests/bad_log.re" | paste -sd '|')
 
 newest_kernel() {
 	local d v

@@ -110,7 +110,7 @@ ksft_run() {
 
 # --- kernel log -------------------------------------------------------------
 
-SYNQ_BAD_LOG_RE='WARNING:|BUG:|Oops| \[#[0-9]+\] |general protection fault|Kernel panic|kernel BUG|Call Trace:|UBSAN:|KASAN:|INFO: task .* blocked|refcount_t:|list_add corruption|list_del corruption'
+SYNQ_BAD_LOG_RE=$(grep -v '^#' "$SYNQ_SELFTESTS/bad_log.re" | paste -sd '|')
 ksft_dmesg_mark="synq-selftest: $(basename "$0") start $$"
 if [ -w /dev/kmsg ]; then
 	echo "$ksft_dmesg_mark" > /dev/kmsg
