@@ -274,7 +274,7 @@ check_hook_lifetime() {
 # Kernel text patches (jump label flips) while CMD... runs.
 text_patches() {
 	echo > "$TRACE/trace"
-	"$@"
+	"$@" >&2	# its messages, not the count
 	grep -c 'arch_jump_label_transform_apply' "$TRACE/trace" || true
 }
 

@@ -53,7 +53,6 @@ synq_count() {
 	ip netns exec "$1" awk 'END { print NR - 1 }' /proc/net/synq
 }
 
-
 # synq_nonzero NS: the nonzero /proc/net/stat/synq counters of NS.
 # shellcheck disable=SC2016 # awk programs
 synq_nonzero() {
