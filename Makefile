@@ -6,6 +6,8 @@
 #                        and tools/synqize/libsynqize.so (scripts/synqize)
 #   make selftests       build the selftests (needs scripts/setup.sh)
 #   make check [T=...]   set up, build, run the selftests in QEMU VMs
+#   make check-debug [T=...]  the same on the project's debug kernel (KASAN,
+#                        lockdep, kmemleak...; built once, cached outside)
 #   make demo            set up, build, load synq in a VM and show it
 #   make lint            W=1 + sparse build and checkpatch --strict
 #   make bench           benchmarks, synq against Linux's TCP, in a VM
@@ -48,6 +50,12 @@ check:
 		{ echo "$$out"; echo "check: build failed"; echo "0 passed, 1 failed"; exit 1; }
 	@scripts/check.sh $(T)
 
+check-debug:
+	@scripts/setup.sh || { echo "check-debug: set-up failed"; echo "0 passed, 1 failed"; exit 1; }
+	@out=$$($(MAKE) --no-print-directory -s synqize selftests 2>&1) || \
+		{ echo "$$out"; echo "check-debug: build failed"; echo "0 passed, 1 failed"; exit 1; }
+	@scripts/check-debug.sh $(T)
+
 demo:
 	@scripts/setup.sh
 	@$(MAKE) --no-print-directory -s module synqize >/dev/null
@@ -77,4 +85,4 @@ clean:
 distclean: clean
 	rm -rf .cache
 
-.PHONY: all module synqize selftests setup check demo lint bench install clean distclean
+.PHONY: all module synqize selftests setup check check-debug demo lint bench install clean distclean

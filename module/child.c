@@ -31,7 +31,29 @@ static const struct tcp_request_sock_ops synq_request_ops = {
 #endif
 };
 
-/* inet_reqsk_alloc() does not zero the request: do it, keeping its links. */
+/*
+ * Zero a request from a SLAB_TYPESAFE_BY_RCU cache (request_sock_TCP,
+ * shared with TCP's own listeners) except what sock_copy() also leaves
+ * alone: between skc_dontcopy_begin and skc_dontcopy_end lie the ehash
+ * link, whose nulls end a lockless __inet_lookup_established() on another
+ * CPU may still be following from the object's previous life, and the
+ * refcount such a walker tests.  reqsk_alloc() has set those as it must.
+ */
+static void synq_reqsk_clear(struct request_sock *req, unsigned int size)
+{
+	struct sock *sk = req_to_sk(req);
+	size_t end = offsetof(struct sock, sk_dontcopy_end);
+
+	memset(sk, 0, offsetof(struct sock, sk_dontcopy_begin));
+	memset((char *)sk + end, 0, size - end);
+}
+
+/*
+ * inet_reqsk_alloc() leaves most of the request as its last user left it;
+ * tcp_conn_request() and cookie_v4_check() then set every field they use.
+ * synq clears it instead (fields added in later kernels start as zero) and
+ * sets again what inet_reqsk_alloc() had set.
+ */
 static struct request_sock *synq_reqsk_alloc(struct sock *tmpl)
 {
 	const struct request_sock_ops *ops = tcp_prot.rsk_prot;
@@ -42,12 +64,10 @@ static struct request_sock *synq_reqsk_alloc(struct sock *tmpl)
 	if (!req)
 		return NULL;
 	listener = req->rsk_listener;
-	memset(req, 0, ops->obj_size);
+	synq_reqsk_clear(req, ops->obj_size);
 	req->rsk_ops = ops;
 	req->rsk_listener = listener;
 	req_to_sk(req)->sk_prot = tmpl->sk_prot;
-	sk_node_init(&req_to_sk(req)->sk_node);
-	sk_tx_queue_clear(req_to_sk(req));
 	inet_rsk(req)->ireq_state = TCP_NEW_SYN_RECV;
 	write_pnet(&inet_rsk(req)->ireq_net, sock_net(tmpl));
 	inet_rsk(req)->ireq_family = AF_INET;
@@ -102,6 +122,17 @@ static int synq_reqsk_fill(struct synq_sock *ss, struct request_sock *req,
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
 	synq_select_window(tmpl, &rt->dst, e, &rcv_wnd, &clamp, &rcv_wscale);
+	/*
+	 * The scale the SYN-ACK announced, whatever SO_RCVBUF or tcp_rmem say
+	 * now; the window and its clamp are cut to what that scale can
+	 * express (as tcp_select_initial_window() cuts them).  A cookie has
+	 * no room for it: recomputed, as cookie_v4_check() does.
+	 */
+	if (synq_rcv_wscale_chosen(e)) {
+		rcv_wscale = synq_rcv_wscale(e);
+		clamp = min(clamp, 65535U << rcv_wscale);
+		rcv_wnd = min(rcv_wnd, clamp);
+	}
 	req->rsk_rcv_wnd = rcv_wnd;
 	req->rsk_window_clamp = clamp;
 	ireq->rcv_wscale = rcv_wscale;
@@ -123,7 +154,7 @@ bool synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
 	struct flowi4 fl4;
 	struct sock *child;
 
-	synq_sync_inherited(&ss->inet.sk, tmpl);
+	synq_sync_inherited_bh(&ss->inet.sk, tmpl);
 	req = synq_reqsk_alloc(tmpl);
 	if (!req)
 		return false;

@@ -166,7 +166,7 @@ static void synq_entry_init(struct synq_seg *s, struct sk_buff *skb,
 	e->ts_recent = o.saw_tstamp ? o.tsval : 0;
 	e->sack_ok = o.sack_ok;
 	e->snd_wscale = o.wscale_ok ? o.wscale : SYNQ_NO_WSCALE;
-	e->expires = jiffies + TCP_TIMEOUT_INIT;
+	synq_entry_set_expires(e, jiffies + TCP_TIMEOUT_INIT);
 	/* RFC 3168 6.1.1, as tcp_ecn_create_request(). */
 	ect = !INET_ECN_is_not_ect(ip_hdr(skb)->tos);
 	e->ecn_ok = th->ece && th->cwr && (!ect || th->res1) &&
@@ -208,6 +208,30 @@ static int synq_syn_verdict(struct synq_seg *s, struct sk_buff *skb,
 	return 0;
 }
 
+/*
+ * Has the 4-tuple become a connection since synq_established() looked?  A
+ * final ACK on another CPU puts its child in ehash, then unlinks the entry,
+ * both under the bucket lock we hold now: a SYN that found neither would
+ * make a second entry for a connected peer.  TCP answers that SYN.
+ */
+static bool synq_connected_meanwhile(const struct synq_seg *s,
+				     struct sk_buff *skb)
+{
+	struct net *net = s->sn->net;
+	struct sock *sk;
+
+	if (s->tw_isn)
+		return false;	/* we killed its TIME_WAIT: nothing else there */
+	sk = __inet_lookup_established(net, net->ipv4.tcp_death_row.hashinfo,
+				       s->t.raddr, s->t.rport, s->t.laddr,
+				       ntohs(s->t.lport), inet_iif(skb),
+				       inet_sdif(skb));
+	if (!sk)
+		return false;
+	sock_gen_put(sk);
+	return true;
+}
+
 /* One critical section: a twin SYN on another CPU waits, then is a dup. */
 static unsigned int synq_rcv_syn(struct synq_seg *s, struct sk_buff *skb)
 {
@@ -234,6 +258,10 @@ static unsigned int synq_rcv_syn(struct synq_seg *s, struct sk_buff *skb)
 		spin_unlock(lock);
 		SYNQ_INC_STATS(s->sn, SYNQ_MIB_DUPSYNS);
 		return synq_consume(skb);
+	}
+	if (synq_connected_meanwhile(s, skb)) {
+		spin_unlock(lock);
+		return NF_ACCEPT;
 	}
 	why = synq_syn_verdict(s, skb, t, &cookie);
 	if (why || cookie) {
@@ -600,7 +628,7 @@ static unsigned int synq_hook(void *priv, struct sk_buff *skb,
 	struct synq_net *sn = priv;
 	struct tcphdr _th;
 	const struct tcphdr *th;
-	unsigned int thoff;
+	unsigned int thoff, verdict;
 
 	if (iph->protocol != IPPROTO_TCP)
 		return NF_ACCEPT;
@@ -608,7 +636,17 @@ static unsigned int synq_hook(void *priv, struct sk_buff *skb,
 	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
 	if (!th || !test_bit(ntohs(th->dest), sn->ports))
 		return NF_ACCEPT;
-	return synq_rcv(sn, skb, thoff, th, state);
+	/*
+	 * Hooks run in softirq, except after an NFQUEUE verdict: nf_reinject()
+	 * runs the rest of LOCAL_IN from the verdict's sendmsg(), in process
+	 * context with BH on.  The bucket locks are also taken by the table's
+	 * timer, and TCP's child path wants BH off: disable it, as
+	 * ipt_do_table() and conntrack's confirm do.
+	 */
+	local_bh_disable();
+	verdict = synq_rcv(sn, skb, thoff, th, state);
+	local_bh_enable();
+	return verdict;
 }
 
 static const struct nf_hook_ops synq_hook_template = {

@@ -123,7 +123,7 @@ static void synq_write_options(__be32 *ptr, const struct synq_entry *e,
 /* The SYN-ACK, or (!syn) the ACK a SYN_RECV peer gets for a stray segment. */
 static struct sk_buff *synq_build(const struct sock *tmpl,
 				  const struct dst_entry *dst,
-				  const struct synq_entry *e, bool syn)
+				  struct synq_entry *e, bool syn)
 {
 	unsigned int len = sizeof(struct tcphdr) + synq_optlen(e, syn);
 	u32 rcv_wnd, clamp;
@@ -140,6 +140,10 @@ static struct sk_buff *synq_build(const struct sock *tmpl,
 	memset(th, 0, sizeof(*th));
 
 	synq_select_window(tmpl, dst, e, &rcv_wnd, &clamp, &rcv_wscale);
+	/* What the first SYN-ACK announced holds for the connection. */
+	if (!synq_rcv_wscale_chosen(e))
+		synq_set_rcv_wscale(e, rcv_wscale);
+	rcv_wscale = synq_rcv_wscale(e);
 	th->source = e->t.lport;
 	th->dest = e->t.rport;
 	th->seq = htonl(e->iss + !syn);
@@ -161,8 +165,7 @@ static struct sk_buff *synq_build(const struct sock *tmpl,
 	return skb;
 }
 
-static int synq_send(struct synq_sock *ss, const struct synq_entry *e,
-		     bool syn)
+static int synq_send(struct synq_sock *ss, struct synq_entry *e, bool syn)
 {
 	struct sock *tmpl = synq_tmpl(ss);
 	struct net *net = sock_net(tmpl);
@@ -189,12 +192,15 @@ static int synq_send(struct synq_sock *ss, const struct synq_entry *e,
 	return net_xmit_eval(err);
 }
 
-int synq_send_synack(struct synq_sock *ss, const struct synq_entry *e)
+/* The first one chooses the entry's receive window scale. */
+int synq_send_synack(struct synq_sock *ss, struct synq_entry *e)
 {
 	return synq_send(ss, e, true);
 }
 
 int synq_send_ack(struct synq_sock *ss, const struct synq_entry *e)
 {
-	return synq_send(ss, e, false);
+	struct synq_entry copy = *e;	/* chooses nothing */
+
+	return synq_send(ss, &copy, false);
 }

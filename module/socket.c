@@ -43,11 +43,20 @@ int synq_abort_on_overflow(const struct synq_sock *ss)
 	return v >= 0 ? v : READ_ONCE(synq_sk_net(ss)->abort_on_overflow);
 }
 
+/*
+ * The synq socket's lock is taken around the template's (listen()), and
+ * both would be "sk_lock-AF_INET" to lockdep: ours gets classes of its own.
+ */
+static struct lock_class_key synq_slock_key;
+static struct lock_class_key synq_lock_key;
+
 static int synq_sk_init(struct sock *sk)
 {
 	struct synq_sock *ss = synq_sk(sk);
 	int err;
 
+	sock_lock_init_class_and_name(sk, "slock-AF_INET-SYNQ", &synq_slock_key,
+				      "sk_lock-AF_INET-SYNQ", &synq_lock_key);
 	INIT_HLIST_NODE(&ss->lnode);
 	RCU_INIT_POINTER(ss->table, NULL);
 	ss->syncookies = -1;
@@ -86,6 +95,20 @@ static void synq_sk_unhash(struct sock *sk)
 }
 
 /*
+ * inet_ulp_can_listen() (static in inet_connection_sock.c; the fix of
+ * CVE-2023-0461): children are clones of the template, and a ULP without a
+ * clone() would leave them all sharing its context, freed once per child.
+ */
+static int synq_ulp_can_listen(const struct sock *tmpl)
+{
+	const struct inet_connection_sock *icsk = inet_csk(tmpl);
+
+	if (icsk->icsk_ulp_ops && !icsk->icsk_ulp_ops->clone)
+		return -EINVAL;
+	return 0;
+}
+
+/*
  * inet_csk_listen_start() without hashing the template as a TCP listener:
  * TCP_LISTEN makes TCP's bind conflict check strict for the port and lets
  * the accept queue take children; the port is re-checked (EADDRINUSE), or
@@ -97,6 +120,9 @@ static int synq_tmpl_listen_start(struct sock *tmpl)
 	struct inet_sock *inet = inet_sk(tmpl);
 	int err;
 
+	err = synq_ulp_can_listen(tmpl);
+	if (err)
+		return err;
 	queue->fastopenq.rskq_rst_head = NULL;
 	queue->fastopenq.rskq_rst_tail = NULL;
 	queue->fastopenq.qlen = 0;
@@ -198,25 +224,33 @@ static const enum sock_flags synq_inherited_flags[] = {
 };
 
 /*
- * What children inherit.  Also called for every child (child.c), so that an
- * option set after listen() reaches the next connection, as on TCP; the
- * values written are the same from every caller, so racing calls agree.
+ * What children inherit, copied into the template under its lock (its
+ * sk_flags and the sk_userlocks bitfield are written with plain
+ * read-modify-writes by close(), setsockopt() and TCP: see
+ * synq_sync_inherited_bh()).  Only what differs is written, so the
+ * steady state, every child of a listener whose options do not change,
+ * stores nothing.
  */
-void synq_sync_inherited(const struct sock *sk, struct sock *tmpl)
+static void synq_sync_inherited(const struct sock *sk, struct sock *tmpl)
 {
 	const u8 locks = SOCK_SNDBUF_LOCK | SOCK_RCVBUF_LOCK;
+	u8 userlocks;
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(synq_inherited_flags); i++)
-		sock_valbool_flag(tmpl, synq_inherited_flags[i],
-				  sock_flag(sk, synq_inherited_flags[i]));
+	for (i = 0; i < ARRAY_SIZE(synq_inherited_flags); i++) {
+		bool on = sock_flag(sk, synq_inherited_flags[i]);
+
+		if (sock_flag(tmpl, synq_inherited_flags[i]) != on)
+			sock_valbool_flag(tmpl, synq_inherited_flags[i], on);
+	}
 	/* Unless set, the template keeps TCP's defaults (tcp_rmem/wmem[1]). */
 	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
 		WRITE_ONCE(tmpl->sk_rcvbuf, READ_ONCE(sk->sk_rcvbuf));
 	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
 		WRITE_ONCE(tmpl->sk_sndbuf, READ_ONCE(sk->sk_sndbuf));
-	tmpl->sk_userlocks = (tmpl->sk_userlocks & ~locks) |
-			     (sk->sk_userlocks & locks);
+	userlocks = (tmpl->sk_userlocks & ~locks) | (sk->sk_userlocks & locks);
+	if (tmpl->sk_userlocks != userlocks)
+		tmpl->sk_userlocks = userlocks;
 	WRITE_ONCE(tmpl->sk_rcvtimeo, READ_ONCE(sk->sk_rcvtimeo));
 	WRITE_ONCE(tmpl->sk_sndtimeo, READ_ONCE(sk->sk_sndtimeo));
 	WRITE_ONCE(tmpl->sk_rcvlowat, READ_ONCE(sk->sk_rcvlowat));
@@ -224,6 +258,21 @@ void synq_sync_inherited(const struct sock *sk, struct sock *tmpl)
 	WRITE_ONCE(tmpl->sk_mark, READ_ONCE(sk->sk_mark));
 	WRITE_ONCE(tmpl->sk_lingertime, READ_ONCE(sk->sk_lingertime));
 	WRITE_ONCE(tmpl->sk_tsflags, READ_ONCE(sk->sk_tsflags));
+}
+
+/*
+ * The same for every child (child.c, softirq), so that an option set on the
+ * listener after listen() reaches the next connection, as on TCP.  The
+ * template's owner (lock_sock()) may be in the middle of a read-modify-write
+ * of the same words: then this child keeps what the template has, and the
+ * owner's accept() or the next child copies the rest.
+ */
+void synq_sync_inherited_bh(const struct sock *sk, struct sock *tmpl)
+{
+	bh_lock_sock(tmpl);
+	if (!sock_owned_by_user(tmpl))
+		synq_sync_inherited(sk, tmpl);
+	bh_unlock_sock(tmpl);
 }
 
 static void synq_sync_tmpl(const struct sock *sk, struct sock *tmpl)
@@ -348,6 +397,11 @@ static int synq_shutdown(struct socket *sock, int how)
 {
 	struct sock *sk = sock->sk;
 
+	/* As inet_shutdown(): a bad @how changes nothing. */
+	how++;
+	if ((how & ~SHUTDOWN_MASK) || !how)
+		return -EINVAL;
+	how--;
 	/* SHUT_RD stops listening, as for TCP; synq stops first. */
 	if ((how + 1) & RCV_SHUTDOWN) {
 		lock_sock(sk);
@@ -405,7 +459,7 @@ static const struct synq_override synq_overrides[] = {
 	[SYNQ_ABORT_ON_OVERFLOW] = {
 		offsetof(struct synq_sock, abort_on_overflow), 0, 1 },
 	[SYNQ_SYNACK_RETRIES] = {
-		offsetof(struct synq_sock, synack_retries), 0, 255 },
+		offsetof(struct synq_sock, synack_retries), 0, MAX_TCP_SYNCNT },
 	[SYNQ_MAX_SYN_BACKLOG] = {
 		offsetof(struct synq_sock, max_syn_backlog), 1, 1 << 24 },
 };
@@ -415,6 +469,34 @@ static int *synq_override_ptr(struct synq_sock *ss, int optname)
 	if (optname <= SYNQ_INFO || optname >= ARRAY_SIZE(synq_overrides))
 		return NULL;
 	return (int *)((char *)ss + synq_overrides[optname].offset);
+}
+
+/*
+ * The two overrides that cost kernel memory (the table's size, and how long
+ * entries stay) go no higher than the netns sysctl unless the caller is the
+ * namespace's administrator: the sysctl is the admin's limit, and a user's
+ * listener must not raise it for itself.
+ */
+static int synq_override_clamp(const struct synq_sock *ss, int optname,
+			       int val)
+{
+	const struct synq_net *sn = synq_sk_net(ss);
+	int limit;
+
+	if (val == -1 ||
+	    ns_capable(sock_net(&ss->inet.sk)->user_ns, CAP_NET_ADMIN))
+		return val;
+	switch (optname) {
+	case SYNQ_MAX_SYN_BACKLOG:
+		limit = READ_ONCE(sn->max_syn_backlog);
+		break;
+	case SYNQ_SYNACK_RETRIES:
+		limit = READ_ONCE(sn->synack_retries);
+		break;
+	default:
+		return val;
+	}
+	return min(val, limit);
 }
 
 /*
@@ -438,6 +520,7 @@ static int synq_setsockopt_synq(struct synq_sock *ss, int optname,
 	if (val != -1 && (val < synq_overrides[optname].min ||
 			  val > synq_overrides[optname].max))
 		return -EINVAL;
+	val = synq_override_clamp(ss, optname, val);
 
 	lock_sock(sk);
 	if (optname == SYNQ_MAX_SYN_BACKLOG && rcu_access_pointer(ss->table))

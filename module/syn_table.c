@@ -104,13 +104,15 @@ static bool synq_tuple_eq(const struct synq_tuple *a,
 /*
  * Find an entry, under the bucket lock or RCU.  Under RCU alone only the
  * answer "there is one" holds: what it found may be unlinked, or even
- * reused, meanwhile; but "there is none" is exact, thanks to the markers.
+ * reused, meanwhile; but "there is none" is exact, thanks to the markers:
+ * a walk that strayed into another chain, of this table or of any other
+ * live one, ends on a marker other than this bucket's.
  */
 struct synq_entry *synq_bucket_find(const struct synq_table *t,
 				    struct synq_bucket *b,
 				    const struct synq_tuple *tuple)
 {
-	struct synq_entry *end = synq_nulls(b - t->buckets);
+	struct synq_entry *end = synq_nulls(b);
 	struct synq_entry *e;
 
 again:
@@ -239,7 +241,7 @@ static void synq_retransmit(struct synq_table *t, struct synq_entry *e,
 	if (!e->num_retrans)
 		atomic_dec(&t->qlen_young);
 	e->num_retrans++;
-	e->expires = now + synq_rto(e->num_retrans);
+	synq_entry_set_expires(e, now + synq_rto(e->num_retrans));
 	synq_send_synack(ss, e);
 	atomic64_inc(&ss->synack_retrans);
 	SYNQ_INC_STATS(synq_pernet(sock_net(synq_tmpl(ss))),
@@ -259,7 +261,7 @@ static void synq_sweep_bucket(struct synq_table *t, struct synq_bucket *b,
 		e = rcu_dereference_protected(*pp, lockdep_is_held(lock));
 		if (synq_is_nulls(e))
 			break;
-		if ((s32)(now - e->expires) < 0) {	/* u32 jiffies */
+		if (!synq_entry_due(e, now)) {
 			pp = &e->next;
 			continue;
 		}
@@ -321,7 +323,7 @@ struct synq_table *synq_table_alloc(struct synq_sock *owner, u32 backlog,
 	u32 i;
 
 	t = kvzalloc(struct_size(t, buckets, nbuckets) +
-		     nlocks * sizeof(spinlock_t), GFP_KERNEL);
+		     nlocks * sizeof(spinlock_t), GFP_KERNEL_ACCOUNT);
 	if (!t)
 		return NULL;
 	t->owner = owner;
@@ -332,7 +334,7 @@ struct synq_table *synq_table_alloc(struct synq_sock *owner, u32 backlog,
 	t->lock_mask = nlocks - 1;
 	t->locks = (spinlock_t *)&t->buckets[nbuckets];
 	for (i = 0; i < nbuckets; i++)
-		RCU_INIT_POINTER(t->buckets[i].head, synq_nulls(i));
+		RCU_INIT_POINTER(t->buckets[i].head, synq_nulls(&t->buckets[i]));
 	for (i = 0; i < nlocks; i++)
 		spin_lock_init(&t->locks[i]);
 	atomic_set(&t->qlen, 0);

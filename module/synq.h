@@ -126,7 +126,10 @@ struct synq_entry {
 		u32 irs;		/* client's ISN */
 		u32 iss;		/* our ISN */
 		u32 ts_recent;		/* client's last TSval */
-		u32 expires;		/* jiffies of the next retransmit */
+		/* jiffies of the next retransmit, in SYNQ_EXPIRES_SHIFT units */
+		u32 expires : 28,
+		    /* 1 + the window scale the first SYN-ACK announced; 0: none yet */
+		    rcv_wscale1 : 4;
 		struct synq_tuple t;
 		u16 mss;		/* client's MSS, clamped */
 		u8 num_retrans;
@@ -140,6 +143,52 @@ struct synq_entry {
 
 #define SYNQ_NO_WSCALE		15
 
+/*
+ * Retransmit times are kept to 16 jiffies (the clock hand turns every
+ * 100 ms anyway), and their 4 low bits hold rcv_wscale1.  Rounded up: an
+ * entry is never due early.
+ */
+#define SYNQ_EXPIRES_SHIFT	4
+#define SYNQ_EXPIRES_MASK	(U32_MAX >> SYNQ_EXPIRES_SHIFT)
+
+static inline void synq_entry_set_expires(struct synq_entry *e,
+					  unsigned long when)
+{
+	e->expires = (((u32)when + (1U << SYNQ_EXPIRES_SHIFT) - 1) >>
+		      SYNQ_EXPIRES_SHIFT) & SYNQ_EXPIRES_MASK;
+}
+
+/* Wraps as jiffies do: due when less than half the 28-bit range ahead. */
+static inline bool synq_entry_due(const struct synq_entry *e,
+				  unsigned long now)
+{
+	u32 d = (((u32)now >> SYNQ_EXPIRES_SHIFT) - e->expires) &
+		SYNQ_EXPIRES_MASK;
+
+	return d <= SYNQ_EXPIRES_MASK / 2;
+}
+
+/*
+ * The receive window scale is chosen once, at the first SYN-ACK, and the
+ * child is built with it (tcp_openreq_init_rwin() keeps it in the
+ * request): recomputed later from a changed SO_RCVBUF or tcp_rmem, it
+ * would disagree with what the peer was told.
+ */
+static inline bool synq_rcv_wscale_chosen(const struct synq_entry *e)
+{
+	return e->rcv_wscale1 != 0;
+}
+
+static inline u8 synq_rcv_wscale(const struct synq_entry *e)
+{
+	return e->rcv_wscale1 - 1;
+}
+
+static inline void synq_set_rcv_wscale(struct synq_entry *e, u8 wscale)
+{
+	e->rcv_wscale1 = wscale + 1;
+}
+
 static inline bool synq_wscale_ok(const struct synq_entry *e)
 {
 	return e->snd_wscale != SYNQ_NO_WSCALE;
@@ -150,10 +199,16 @@ struct synq_bucket {
 	struct synq_entry __rcu *head;
 };
 
-/* The end of bucket i's chain: odd, so never an entry's address. */
-static inline struct synq_entry *synq_nulls(u32 i)
+/*
+ * The end of a bucket's chain: the bucket's own address, made odd so that
+ * it is never an entry's.  Unique among all tables alive (a walker holds
+ * RCU, and tables are freed after a grace period): an index alone would
+ * let a walk that strayed from bucket i of one table into bucket i of
+ * another end on the "right" marker and miss an entry.
+ */
+static inline struct synq_entry *synq_nulls(const struct synq_bucket *b)
 {
-	return (struct synq_entry *)(((unsigned long)i << 1) | 1UL);
+	return (struct synq_entry *)((unsigned long)b | 1UL);
 }
 
 static inline bool synq_is_nulls(const struct synq_entry *e)
@@ -262,7 +317,7 @@ void synq_socket_exit(void);
 int synq_synack_retries(const struct synq_sock *ss);
 int synq_abort_on_overflow(const struct synq_sock *ss);
 void synq_get_info(struct synq_sock *ss, struct synq_info *info);
-void synq_sync_inherited(const struct sock *sk, struct sock *tmpl);
+void synq_sync_inherited_bh(const struct sock *sk, struct sock *tmpl);
 
 /* ---- SYN cookies (cookies.c) ---- */
 
@@ -297,7 +352,7 @@ struct rtable *synq_route(struct synq_sock *ss, const struct synq_entry *e,
 void synq_select_window(const struct sock *tmpl, const struct dst_entry *dst,
 			const struct synq_entry *e, u32 *rcv_wnd,
 			u32 *window_clamp, u8 *rcv_wscale);
-int synq_send_synack(struct synq_sock *ss, const struct synq_entry *e);
+int synq_send_synack(struct synq_sock *ss, struct synq_entry *e);
 int synq_send_ack(struct synq_sock *ss, const struct synq_entry *e);
 u32 synq_isn(const struct synq_net *sn, const struct synq_tuple *t);
 u32 synq_ts_off(const struct synq_net *sn, const struct synq_tuple *t);

@@ -10,6 +10,7 @@
 
 #include <linux/slab.h>
 #include <linux/sysctl.h>
+#include <net/tcp.h>
 #include <net/net_namespace.h>
 
 #include "synq.h"
@@ -17,7 +18,7 @@
 static int synq_one = 1;
 static int synq_two = 2;
 static int synq_max_backlog = 1 << 24;
-static int synq_max_retries = 255;
+static int synq_max_retries = MAX_TCP_SYNCNT;	/* as TCP_SYNCNT */
 static int synq_max_pause_ms = 60000;
 
 static const struct ctl_table synq_sysctl_template[] = {

@@ -375,7 +375,7 @@ bench_mem() {
 	for n in $MEM_N; do [ "$n" -gt "$max" ] && max=$n; done
 	in_ns $S sysctl -qw net.ipv4.tcp_max_syn_backlog=$((max * 2)) \
 		net.synq.max_syn_backlog=$((max * 2)) \
-		net.ipv4.tcp_synack_retries=255 net.synq.synack_retries=255
+		net.ipv4.tcp_synack_retries=127 net.synq.synack_retries=127
 	for n in $MEM_N; do
 		local tq="" sq="" tb="" sb="" st="" tk="" sk="" bk=""
 		for ((r = 1; r <= RUNS; r++)); do
@@ -405,7 +405,7 @@ bench_scale() {
 	local tq="" sq="" ti="" si="" tl="" sl="" tc="" sc="" tr="" sr="" tb="" sb=""
 	in_ns $S sysctl -qw net.ipv4.tcp_max_syn_backlog=$((n * 2)) \
 		net.synq.max_syn_backlog=$((n * 2)) \
-		net.ipv4.tcp_synack_retries=255 net.synq.synack_retries=255
+		net.ipv4.tcp_synack_retries=127 net.synq.synack_retries=127
 	for ((r = 1; r <= SCALE_RUNS; r++)); do
 		port=$((port + 2))
 		# synq first: its entries are gone an RCU grace period after the

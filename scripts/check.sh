@@ -25,7 +25,7 @@ set -uo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 CACHE=${SYNQ_CACHE:-$TOP/.cache}
-LOG=$CACHE/check.log
+LOG=${SYNQ_CHECK_LOG:-$CACHE/check.log}
 # Per test, the kselftest runner's own timeout (selftests/settings).
 per_test=$(sed -n 's/^timeout=//p' "$TOP/selftests/settings" 2>/dev/null)
 per_test=${per_test:-45}

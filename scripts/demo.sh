@@ -24,6 +24,9 @@ set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 KO=${SYNQ_KO:-$TOP/module/synq.ko}
 SYNQIZE=$TOP/scripts/synqize
+# SOL_SYNQ, from the uapi header, for the servers below.
+SYNQ_SOL=$(awk '$1 == "#define" && $2 == "SOL_SYNQ" { print $3 }' "$TOP/module/uapi/synq.h")
+export SYNQ_SOL
 FLOOD_SECS=${SYNQ_DEMO_FLOOD:-3}
 
 SRV=synq-demo-srv
@@ -198,7 +201,7 @@ section "2. burst: $BURST concurrent clients, a slow acceptor, listen(fd, 4)"
 # this listener turns cookies off for itself (SOL_SYNQ, SYNQ_SYNCOOKIES):
 # when the SYN table is full, SYNs are dropped and clients retry.
 cat > "$T/slow.py" <<'EOF'
-import signal, socket, sys, time
+import os, signal, socket, sys, time
 
 n = 0
 
@@ -214,7 +217,7 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], int(sys.argv[2])))
 s.listen(4)
 if s.getsockopt(socket.SOL_SOCKET, socket.SO_PROTOCOL) != socket.IPPROTO_TCP:
-    s.setsockopt(283, 2, 0)  # SOL_SYNQ, SYNQ_SYNCOOKIES: off
+    s.setsockopt(int(os.environ["SYNQ_SOL"], 0), 2, 0)  # SYNQ_SYNCOOKIES: off
     print("  listen(fd, 4) on a synq socket; SYNQ_SYNCOOKIES=0 for it", flush=True)
 while True:
     c, _ = s.accept()

@@ -16,8 +16,13 @@ KO=${SYNQ_KO:-$TOP/module/synq.ko}
 BAD_LOG_RE=$(grep -v '^#' "$TOP/selftests/bad_log.re" | paste -sd '|')
 mark="synq-check: start $$"
 
+KMEMLEAK=/sys/kernel/debug/kmemleak
+LOCKDEP=/proc/lockdep_stats
+
 cd "$TOP" || exit 1
 echo "$mark" > /dev/kmsg
+# What leaked before synq was loaded is not synq's.
+[ -w "$KMEMLEAK" ] && echo clear > "$KMEMLEAK"
 
 echo "# synq: kernel $(uname -r), module $KO"
 # shellcheck disable=SC2086 # SYNQ_INSMOD_ARGS is a list of parameters
@@ -32,9 +37,31 @@ fi
 make -s --no-print-directory -C selftests run_tests T="$*"
 make_rc=$?
 
+# kmemleak reports an object only once it is 5 s old and two scans found
+# no reference to it.  Loaded, synq's frames have names; unloaded, its
+# addresses are the only module text in a kernel with everything built in.
+kmemleak_synq() {
+	local what=$1 out
+	sleep 6
+	echo scan > "$KMEMLEAK"
+	echo scan > "$KMEMLEAK"
+	out=$(cat "$KMEMLEAK")
+	# One report a paragraph: keep those naming synq or module text.
+	printf '%s\n' "$out" | awk -v RS='unreferenced object' -v what="$what" '
+		NR > 1 && (/synq/ || (what == "unloaded" && /\[<ffffffffc0[0-9a-f]*>\] 0x/)) {
+			print "unreferenced object" $0
+		}'
+}
+
+leaks=
+[ -r "$KMEMLEAK" ] && leaks=$(kmemleak_synq loaded)
+
 # The VM's own checks, as a TAP document of their own.
+checks=3
+[ -r "$KMEMLEAK" ] && checks=$((checks + 1))
+[ -r "$LOCKDEP" ] && checks=$((checks + 1))
 echo "TAP version 13"
-echo "1..3"
+echo "1..$checks"
 failed=0
 if [ "$make_rc" = 0 ]; then
 	echo "ok 1 vm: make run_tests"
@@ -63,5 +90,29 @@ if dmesg | sed -n "/$mark/,\$p" | grep -q -E "$BAD_LOG_RE"; then
 	failed=1
 else
 	echo "ok 3 vm: no kernel WARN/BUG logged"
+fi
+n=3
+# Lockdep prints its report (no WARN, so panic_on_warn misses it) and turns
+# itself off: check 3 sees the report, this one sees lockdep gone.
+if [ -r "$LOCKDEP" ]; then
+	n=$((n + 1))
+	if grep -q 'debug_locks: *1' "$LOCKDEP"; then
+		echo "ok $n vm: lockdep still on (no lock report)"
+	else
+		grep debug_locks "$LOCKDEP" | sed 's/^/# /'
+		echo "not ok $n vm: lockdep still on (no lock report)"
+		failed=1
+	fi
+fi
+if [ -r "$KMEMLEAK" ]; then
+	n=$((n + 1))
+	[ -d /sys/module/synq ] || leaks="$leaks$(kmemleak_synq unloaded)"
+	if [ -z "$leaks" ]; then
+		echo "ok $n vm: kmemleak: nothing of synq, loaded and after rmmod"
+	else
+		printf '%s\n' "$leaks" | head -n 80 | sed 's/^/# /'
+		echo "not ok $n vm: kmemleak: nothing of synq, loaded and after rmmod"
+		failed=1
+	fi
 fi
 exit "$failed"

@@ -25,8 +25,10 @@ PACKAGES=(
 	sparse shellcheck
 	linux-image-amd64 linux-headers-amd64
 	qemu-system-x86 busybox-static
-	iproute2 nftables hping3 tcpdump curl ethtool linux-perf
+	iproute2 nftables hping3 tcpdump curl ethtool linux-perf jq
 	nginx-light apache2-utils
+	# the debug kernel (scripts/debug-kernel.sh)
+	flex bison bc libelf-dev libssl-dev
 )
 
 check_only=0

@@ -26,6 +26,11 @@
 #   SYNQ_VM_MEM      memory in MiB (default 2048)
 #   SYNQ_VM_CPUS     vCPUs (default 2)
 #   SYNQ_KVER        kernel to boot (default: the one module/synq.ko is for)
+#   SYNQ_VM_KERNEL   a kernel image of the project's own to boot instead of
+#                    /boot/vmlinuz-<ver> (the debug kernel of
+#                    scripts/debug-kernel.sh); SYNQ_VM_MODDIR is then its
+#                    lib/modules/<release> (modules.builtin...), shown in the
+#                    VM at /lib/modules/<release>
 #   SYNQ_VM_APPEND   extra kernel command line
 #   SYNQ_VM_LOG      where to keep the kernel console log when the VM has
 #                    ended (default .cache/vm/console.log: the last run's)
@@ -64,15 +69,21 @@ ko_kver=
 if [ -e "$KO" ]; then
 	ko_kver=$(modinfo -F vermagic "$KO" | awk '{print $1}')
 fi
-KVER=${SYNQ_KVER:-${ko_kver:-$(newest_kernel)}}
-[ -n "$KVER" ] || die "no /boot/vmlinuz-*-amd64 kernel found (run scripts/setup.sh)"
-VMLINUZ=/boot/vmlinuz-$KVER
-MODDIR=/lib/modules/$KVER
+if [ -n "${SYNQ_VM_KERNEL:-}" ]; then
+	MODDIR=${SYNQ_VM_MODDIR:?SYNQ_VM_KERNEL needs SYNQ_VM_MODDIR}
+	KVER=${MODDIR##*/}
+	VMLINUZ=$SYNQ_VM_KERNEL
+else
+	KVER=${SYNQ_KVER:-${ko_kver:-$(newest_kernel)}}
+	[ -n "$KVER" ] || die "no /boot/vmlinuz-*-amd64 kernel found (run scripts/setup.sh)"
+	VMLINUZ=/boot/vmlinuz-$KVER
+	MODDIR=/lib/modules/$KVER
+fi
 if [ -n "$ko_kver" ] && [ "$ko_kver" != "$KVER" ]; then
 	die "$KO was built for kernel $ko_kver but the VM boots $KVER; rebuild with 'make KDIR=/lib/modules/$KVER/build' or set SYNQ_KVER=$ko_kver"
 fi
 [ -r "$VMLINUZ" ] || die "$KO was built for $KVER but $VMLINUZ does not exist; install linux-image-$KVER or rebuild against an installed kernel"
-[ -d "$MODDIR/kernel" ] || die "$MODDIR/kernel missing (linux-image-$KVER not installed?)"
+[ -d "$MODDIR" ] || die "$MODDIR missing (linux-image-$KVER not installed?)"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (run scripts/setup.sh)"
 [ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || die "busybox missing (run scripts/setup.sh)"
 
@@ -122,6 +133,13 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 out $R/run/synq
 TOP=$(cat $R/run/synq/top)
 mkdir -p "$R$TOP"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro repo "$R$TOP"
+# A kernel of our own: its modules.builtin and the like, at the usual place.
+MD=$(cat $R/run/synq/moddir)
+if [ -n "$MD" ] && [ "$MD" != /lib/modules/$(uname -r) ]; then
+	mount -t tmpfs tmpfs $R/lib/modules
+	mkdir -p $R/lib/modules/$(uname -r)
+	mount --bind "$R$MD" $R/lib/modules/$(uname -r)
+fi
 hostname synq-vm
 ip link set lo up
 # Module autoload (veth, nft...) must use the real modprobe: see /sbin/modprobe.
@@ -175,6 +193,7 @@ build_initramfs() {
 	chmod 755 "$dir/init" "$dir/sbin/modprobe"
 	: > "$dir/modules/order"
 	for m in $BOOT_MODULES; do
+		[ -d "$MODDIR/kernel" ] || break	# all built in
 		f=$(find "$MODDIR/kernel" -name "$m.ko" -o -name "$m.ko.xz" \
 			-o -name "$m.ko.zst" -o -name "$m.ko.gz" | head -n 1)
 		case "$f" in
@@ -193,6 +212,7 @@ build_initramfs() {
 
 mkdir -p "$VMCACHE"
 INITRD=$VMCACHE/initramfs-$KVER.cpio.gz
+[ -e "$MODDIR/modules.dep" ] || die "$MODDIR/modules.dep missing"
 # Rebuild when this script (which holds /init) or the kernel changed.
 if [ ! -s "$INITRD" ] || [ "${BASH_SOURCE[0]}" -nt "$INITRD" ] ||
    [ "$MODDIR/modules.dep" -nt "$INITRD" ]; then
@@ -216,6 +236,7 @@ chmod 777 "$TMP/out"
 : > "$TMP/out/output"
 echo "$TIMEOUT" > "$TMP/out/timeout"
 echo "$TOP" > "$TMP/out/top"
+echo "$MODDIR" > "$TMP/out/moddir"
 
 [ $# -gt 0 ] || set -- uname -a
 {

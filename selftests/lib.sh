@@ -23,6 +23,10 @@ SYNQ_SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 SYNQ_TOP=${SYNQ_TOP:-$(cd "$SYNQ_SELFTESTS/.." && pwd -P)}
 SYNQ_KO=${SYNQ_KO:-$SYNQ_TOP/module/synq.ko}
 SYNQ_PROTO=253
+# SOL_SYNQ, from the uapi header (not a number of Linux's).
+SYNQ_SOL=$(awk '$1 == "#define" && $2 == "SOL_SYNQ" { print $3 }' \
+	"$SYNQ_TOP/module/uapi/synq.h")
+export SYNQ_SOL
 
 ksft_n=0
 ksft_npass=0
@@ -59,12 +63,30 @@ require_root() {
 	[ "$(id -u)" = 0 ] || ksft_skip_all "must be root"
 }
 
-# require_cmd CMD...: skip the whole test unless every CMD is installed.
+# Expect-all mode (SYNQ_EXPECT_ALL=1, set by .ci/run): a tool the set-up
+# should have installed is missing, so the test fails instead of skipping,
+# as MPTCP's selftests do in CI.  A green CI is never a suite that skipped.
+synq_expect_all() {
+	[ "${SYNQ_EXPECT_ALL:-0}" = 1 ]
+}
+
+# In a subtest: a tool is missing.
+skip_tool() {
+	if synq_expect_all; then
+		fail "$* (SYNQ_EXPECT_ALL=1: a missing tool fails)"
+	else
+		skip "$*"
+	fi
+}
+
+# require_cmd CMD...: skip the whole test unless every CMD is installed
+# (fail it in expect-all mode).
 require_cmd() {
 	local c
 	for c in "$@"; do
-		command -v "$c" >/dev/null 2>&1 ||
-			ksft_skip_all "$c not installed"
+		command -v "$c" >/dev/null 2>&1 && continue
+		synq_expect_all && ksft_fail_all "$c not installed (SYNQ_EXPECT_ALL=1)"
+		ksft_skip_all "$c not installed"
 	done
 }
 
@@ -161,6 +183,29 @@ cleanup() {
 	run_defers "$ksft_defer_top"
 }
 trap cleanup EXIT
+
+# wait_until SECONDS CMD...: poll CMD until it succeeds.
+wait_until() {
+	local n=$(($1 * 10))
+	shift
+	while ! "$@"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+# Objects in use in a slab cache, after flushing its per-CPU slabs.
+slab_active() {
+	local n=$1
+	[ -w "/sys/kernel/slab/$n/shrink" ] && echo 1 > "/sys/kernel/slab/$n/shrink"
+	awk -v n="$n" '$1 == n { print $2; f = 1 } END { if (!f) print 0 }' /proc/slabinfo
+}
+
+# slab_at_most CACHE N: CACHE has at most N objects in use.
+slab_at_most() {
+	[ "$(slab_active "$1")" -le "$2" ]
+}
 
 # --- network namespaces -----------------------------------------------------
 

@@ -35,6 +35,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 
 #include "synq.h"
 #include "kselftest_harness.h"
@@ -1402,6 +1403,93 @@ static unsigned int table_entries(int backlog, int max_syn_backlog)
 }
 
 /* 9: a synq socket carries no data: connect, send and receive refused. */
+/* shutdown() with a bad @how: EINVAL, and the listener goes on serving. */
+TEST_F(sock, shutdown_bad_how)
+{
+	static const int bad[] = { 3, 4, 6, -1, -2, 0x7fffffff };
+	int lfd, cfd, sfd, i;
+	__u16 port;
+
+	lfd = listener(_metadata, variant->proto, 8, &port);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		errno = 0;
+		EXPECT_EQ(-1, shutdown(lfd, bad[i])) TH_LOG("how %d", bad[i]);
+		EXPECT_EQ(EINVAL, errno) TH_LOG("how %d", bad[i]);
+	}
+	EXPECT_EQ(1, get_int(_metadata, lfd, SOL_SOCKET, SO_ACCEPTCONN));
+	cfd = client(_metadata, port);
+	ASSERT_EQ(POLLIN, wait_poll(lfd, POLLIN, WAIT_MS));
+	sfd = accept(lfd, NULL, NULL);
+	EXPECT_LE(0, sfd) TH_LOG("accept: %s", strerror(errno));
+	close(sfd);
+	close(cfd);
+	close(lfd);
+}
+
+#ifndef SOL_XDP
+#define SOL_XDP 283
+#endif
+
+/*
+ * Level 283 is SOL_XDP: a listener answers it as a TCP socket does (synq's
+ * own level was 283 once), errno for errno.
+ */
+TEST_F(sock, level_sol_xdp)
+{
+	int lfd, ref, err, ref_err;
+	char buf[128];
+	socklen_t len;
+	__u16 port;
+
+	ASSERT_NE(SOL_XDP, SOL_SYNQ);
+	lfd = listener(_metadata, variant->proto, 8, &port);
+	ref = sock_new(_metadata, IPPROTO_TCP);
+
+	len = sizeof(buf);
+	EXPECT_EQ(-1, getsockopt(lfd, SOL_XDP, 1, buf, &len));
+	err = errno;
+	len = sizeof(buf);
+	EXPECT_EQ(-1, getsockopt(ref, SOL_XDP, 1, buf, &len));
+	ref_err = errno;
+	EXPECT_EQ(ref_err, err) TH_LOG("getsockopt: %s", strerror(err));
+
+	EXPECT_EQ(-1, set_int(lfd, SOL_XDP, 2, 1));
+	err = errno;
+	EXPECT_EQ(-1, set_int(ref, SOL_XDP, 2, 1));
+	ref_err = errno;
+	EXPECT_EQ(ref_err, err) TH_LOG("setsockopt: %s", strerror(err));
+	close(ref);
+	close(lfd);
+}
+
+#ifndef TCP_ULP
+#define TCP_ULP 31
+#endif
+
+/*
+ * A ULP without clone() (espintcp) on a socket that then listens: Linux
+ * refuses the listen() (the CVE-2023-0461 fix), or its children would all
+ * share the ULP's context.  Kernels without espintcp skip.
+ */
+TEST_F(sock, ulp_before_listen)
+{
+	int fd = sock_new(_metadata, variant->proto);
+
+	if (setsockopt(fd, SOL_TCP, TCP_ULP, "espintcp", sizeof("espintcp"))) {
+		int e = errno;
+
+		close(fd);
+		if (e == ENOENT)
+			SKIP(return, "no espintcp ULP in this kernel");
+		ASSERT_EQ(0, e) TH_LOG("TCP_ULP espintcp: %s", strerror(e));
+	}
+	ASSERT_EQ(0, bind_lo(fd, 0));
+	errno = 0;
+	EXPECT_EQ(-1, listen(fd, 8));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+}
+
 TEST(synq_no_data_ops)
 {
 	struct sockaddr_in a;
@@ -1613,6 +1701,88 @@ TEST(synq_info_ack_backlog)
 	for (i = 0; i < 5; i++)
 		close(cfd[i]);
 	close(lfd);
+}
+
+/* Option bounds: EINVAL, and the value in force is kept. */
+TEST(synq_option_bounds)
+{
+	int fd = sock_new(_metadata, IPPROTO_SYNQ);
+
+	EXPECT_EQ(0, set_int(fd, SOL_SYNQ, SYNQ_SYNACK_RETRIES, 127));
+	EXPECT_EQ(-1, set_int(fd, SOL_SYNQ, SYNQ_SYNACK_RETRIES, 128));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, set_int(fd, SOL_SYNQ, SYNQ_SYNACK_RETRIES, -2));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(127, get_int(_metadata, fd, SOL_SYNQ, SYNQ_SYNACK_RETRIES));
+	EXPECT_EQ(0, set_int(fd, SOL_SYNQ, SYNQ_MAX_SYN_BACKLOG, 1 << 24));
+	EXPECT_EQ(-1, set_int(fd, SOL_SYNQ, SYNQ_MAX_SYN_BACKLOG, (1 << 24) + 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, set_int(fd, SOL_SYNQ, SYNQ_MAX_SYN_BACKLOG, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(1 << 24, get_int(_metadata, fd, SOL_SYNQ, SYNQ_MAX_SYN_BACKLOG));
+	close(fd);
+}
+
+/* In a child of ours, as uid/gid 65534 (no capabilities): 0 or a code. */
+static int unprivileged_overrides(int backlog_limit, int retries_limit)
+{
+	int fd, v;
+	socklen_t len = sizeof(v);
+
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		return 10;
+	fd = socket(AF_INET, SOCK_STREAM, IPPROTO_SYNQ);
+	if (fd < 0)
+		return 11;
+	if (set_int(fd, SOL_SYNQ, SYNQ_MAX_SYN_BACKLOG, 1 << 20))
+		return 12;
+	if (getsockopt(fd, SOL_SYNQ, SYNQ_MAX_SYN_BACKLOG, &v, &len) ||
+	    v != backlog_limit)
+		return 13;
+	if (set_int(fd, SOL_SYNQ, SYNQ_SYNACK_RETRIES, 127))
+		return 14;
+	if (getsockopt(fd, SOL_SYNQ, SYNQ_SYNACK_RETRIES, &v, &len) ||
+	    v != retries_limit)
+		return 15;
+	/* Below the limits, a user's value stands. */
+	if (set_int(fd, SOL_SYNQ, SYNQ_MAX_SYN_BACKLOG, 16) ||
+	    getsockopt(fd, SOL_SYNQ, SYNQ_MAX_SYN_BACKLOG, &v, &len) || v != 16)
+		return 16;
+	close(fd);
+	return 0;
+}
+
+/*
+ * The overrides that cost kernel memory go no higher than the netns
+ * sysctls for a user without CAP_NET_ADMIN; root's stand as set.
+ */
+TEST(synq_override_clamp)
+{
+	int backlog = read_sysctl("/proc/sys/net/synq/max_syn_backlog");
+	int retries = read_sysctl("/proc/sys/net/synq/synack_retries");
+	int fd, status;
+	pid_t pid;
+
+	ASSERT_LT(0, backlog);
+	ASSERT_LT(0, retries);
+	ASSERT_GT(1 << 20, backlog);
+	ASSERT_GT(127, retries);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(unprivileged_overrides(backlog, retries));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("step %d failed as uid 65534 (limits %d, %d)",
+		       WEXITSTATUS(status), backlog, retries);
+
+	fd = sock_new(_metadata, IPPROTO_SYNQ);
+	EXPECT_EQ(0, set_int(fd, SOL_SYNQ, SYNQ_MAX_SYN_BACKLOG, 1 << 20));
+	EXPECT_EQ(1 << 20, get_int(_metadata, fd, SOL_SYNQ, SYNQ_MAX_SYN_BACKLOG));
+	EXPECT_EQ(0, set_int(fd, SOL_SYNQ, SYNQ_SYNACK_RETRIES, 127));
+	EXPECT_EQ(127, get_int(_metadata, fd, SOL_SYNQ, SYNQ_SYNACK_RETRIES));
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

@@ -47,7 +47,7 @@ import threading
 import time
 
 IPPROTO_SYNQ = 253
-SOL_SYNQ = 283
+SOL_SYNQ = 0x5351
 SYNQ_INFO = 1
 SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
 SYNQ_INFO_FMT = "=10I5Q"

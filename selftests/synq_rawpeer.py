@@ -80,7 +80,7 @@ import struct
 import sys
 import time
 
-SOL_SYNQ = 283
+SOL_SYNQ = 0x5351
 SYNQ_INFO = 1
 IPPROTO_SYNQ = 253
 INFO_FMT = "=10I5Q"

@@ -276,7 +276,7 @@ check_http_server() {
 require_cmd_sub() {
 	local c
 	for c in "$@"; do
-		command -v "$c" >/dev/null 2>&1 || { skip "$c not installed"; return; }
+		command -v "$c" >/dev/null 2>&1 || { skip_tool "$c not installed"; return; }
 	done
 }
 

@@ -186,7 +186,7 @@ check_data_on_ack() {
 check_curl() {
 	local i out rc=0
 
-	command -v curl >/dev/null || { skip "curl not installed"; return; }
+	command -v curl >/dev/null || { skip_tool "curl not installed"; return; }
 	srv_start "$NS_SRV" "http" --count 3 --mode http --timeout 20
 	for i in 1 2 3; do
 		out=$(ip netns exec "$NS_CLI" curl -sS --max-time 30 \

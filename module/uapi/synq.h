@@ -10,15 +10,22 @@
 /* Default protocol number; the module parameter "proto" may change it. */
 #define IPPROTO_SYNQ		253
 
-/* Level for setsockopt()/getsockopt() on a synq listener. */
-#define SOL_SYNQ		283
+/*
+ * Level for setsockopt()/getsockopt() on a synq listener: far above the
+ * kernel's own SOL_* numbers (283 is SOL_XDP, and new ones follow it).
+ */
+#define SOL_SYNQ		0x5351
 
 /* Options at SOL_SYNQ. */
 #define SYNQ_INFO		1	/* struct synq_info, read only */
 #define SYNQ_SYNCOOKIES		2	/* int: -1 = netns default, 0..2 */
 #define SYNQ_ABORT_ON_OVERFLOW	3	/* int: -1 = netns default, 0..1 */
-#define SYNQ_SYNACK_RETRIES	4	/* int: -1 = netns default, 1..255 */
-#define SYNQ_MAX_SYN_BACKLOG	5	/* int: -1 = netns default, 1..65535 */
+#define SYNQ_SYNACK_RETRIES	4	/* int: -1 = netns default, 0..127 */
+/*
+ * int: -1 = netns default, 1..1 << 24; without CAP_NET_ADMIN in the
+ * netns, a value above net.synq.max_syn_backlog is clamped to it.
+ */
+#define SYNQ_MAX_SYN_BACKLOG	5
 
 #define SYNQ_INFO_VERSION	1
 

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# 'make check-debug': the selftests in a VM booting the project's debug
+# kernel (6.1 with KASAN, lockdep, PROVE_RCU, DEBUG_OBJECTS, KMEMLEAK, UBSAN,
+# KFENCE, DEBUG_NET...; scripts/debug-kernel.sh builds it once and caches
+# it outside the clone).  synq.ko is built for it in .cache/debug-build/,
+# beside the stock module/synq.ko.  Any report of those detectors is a
+# failed test: the kernel-log checks of selftests/lib.sh and
+# scripts/run-selftests.sh catch lockdep, KASAN, UBSAN, KFENCE and
+# DEBUG_OBJECTS reports; run-selftests.sh also fails when lockdep turned
+# itself off, and scans kmemleak before and after rmmod.
+#
+# Usage: scripts/check-debug.sh [TEST...]   (default: every test)
+#        SYNQ_DEBUG_TESTS="a b" selects the tests too (CI's subset).
+# Output ends with "N passed, N failed, N skipped" (scripts/check.sh).
+
+set -uo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+CACHE=${SYNQ_CACHE:-$TOP/.cache}
+BUILD=$CACHE/debug-build
+
+fail() {
+	echo "check-debug: $*"
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+cd "$TOP" || exit 1
+dir=$(scripts/debug-kernel.sh | tail -n 1) || fail "debug kernel build failed"
+[ -s "$dir/release" ] || fail "no debug kernel in $dir"
+release=$(cat "$dir/release")
+
+# The module, for the debug kernel, from a copy of the sources.
+mkdir -p "$BUILD"
+rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='*.mod*' \
+	--exclude='.*.cmd' --exclude='modules.order' --exclude='Module.symvers' \
+	module "$BUILD/" || fail "cannot copy module/"
+cp Kbuild "$BUILD/Kbuild"
+version=$(git describe --always --dirty 2>/dev/null || echo 0.1)
+if ! out=$(make -C "$dir/linux" M="$BUILD" SYNQ_VERSION="$version" modules 2>&1); then
+	echo "$out"
+	fail "module build for $release failed"
+fi
+ko=$BUILD/module/synq.ko
+[ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$release" ] ||
+	fail "$ko is not for $release"
+
+echo "# check-debug: kernel $release ($dir)"
+# shellcheck disable=SC2086 # a list of test names
+SYNQ_KO=$ko SYNQ_VM_KERNEL=$dir/bzImage \
+SYNQ_VM_MODDIR=$dir/root/lib/modules/$release \
+SYNQ_CHECK_LOG=$CACHE/check-debug.log SYNQ_DEBUG_KERNEL=1 \
+	scripts/check.sh "$@" ${SYNQ_DEBUG_TESTS:-}
