@@ -14,6 +14,8 @@
 #   make lint            W=1 + sparse build and checkpatch --strict
 #   make bench           benchmarks, synq against Linux's TCP, in a VM
 #   make install         modules_install + depmod (on a real test machine)
+#   make dkms            register with DKMS, build and install for every
+#                        installed kernel (dkms.conf)
 #   make clean           remove build products (make distclean: and .cache)
 #   make setup           only the set-up (scripts/setup.sh)
 
@@ -70,6 +72,14 @@ lint:
 	@scripts/setup.sh
 	@SYNQ_KVERS="$(CHECK_KVERS)" scripts/lint.sh
 
+# DKMS (dkms.conf): add this tree as synq/<version>, build and install it
+# for every installed kernel with headers; 'make dkms-remove' undoes it.
+dkms:
+	@scripts/dkms.sh install
+
+dkms-remove:
+	@scripts/dkms.sh remove
+
 # Not tests: scripts/bench.sh builds tools/bench/ and runs scripts/bench-vm.sh.
 bench:
 	@scripts/setup.sh
@@ -90,4 +100,4 @@ clean:
 distclean: clean
 	rm -rf .cache
 
-.PHONY: all module synqize selftests setup check check-debug demo lint bench install clean distclean
+.PHONY: all module synqize selftests setup check check-debug demo lint bench install dkms dkms-remove clean distclean

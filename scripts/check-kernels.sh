@@ -7,8 +7,10 @@
 # (scripts/build-ko.sh) and scripts/check.sh boots that kernel's VMs with
 # it.  Each kernel's block starts with "# === kernel <ver>", its boots and
 # its failures name the kernel, and its own count is printed as
-# "# kernel <ver>: N passed, ...".  The last line is the one
-# "N passed, N failed, N skipped" of all kernels together (what CI reads).
+# "# kernel <ver>: N passed, ...".  Then, for the whole suite, the
+# host-side build tests (scripts/check-build.sh: DKMS for each kernel).
+# The last line is the one "N passed, N failed, N skipped" of all of it
+# together (what CI reads).
 #
 # Usage: scripts/check-kernels.sh [TEST...]
 # Environment: SYNQ_KVERS (kernels, space-separated; default all), and
@@ -58,6 +60,22 @@ for k in $kvers; do
 	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + ${s:-0}))
 	echo "# kernel $k: $p passed, $f failed, ${s:-0} skipped ($((SECONDS - kstart)) s)" | tee -a "$ALL"
 done
+# The host-side build tests (DKMS for each kernel, an unsupported kernel),
+# with the whole suite only (no TEST named), or SYNQ_CHECK_BUILD=1.
+if [ $# = 0 ] || [ "${SYNQ_CHECK_BUILD:-0}" = 1 ]; then
+	echo "# === host: build checks (scripts/check-build.sh)" | tee -a "$ALL"
+	kstart=$SECONDS
+	# shellcheck disable=SC2086 # a list of kernels
+	scripts/check-build.sh $kvers 2>&1 | tee "$CUR" |
+		sed -u -E '/^[0-9]+ passed, [0-9]+ failed/d'
+	cat "$CUR" >> "$ALL"
+	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$CUR" | tail -n 1)
+	read -r p _ f _ s _ <<< "${summary//,/}"
+	case "$p$f" in *[!0-9]*|"") p=0 f=1 s=0 ;; esac
+	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + ${s:-0}))
+	echo "# host build checks: $p passed, $f failed, ${s:-0} skipped ($((SECONDS - kstart)) s)" | tee -a "$ALL"
+fi
+
 summary="$total_p passed, $total_f failed, $total_s skipped"
 echo "# kernels: $kvers; $((SECONDS - start)) s; log in .cache/check.log"
 echo "$summary" >> "$ALL"
