@@ -22,8 +22,10 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$TOP"
 
 version() {
-	git describe --always --dirty 2>/dev/null | sed 's/^v//; s/-/./g' ||
-		echo 0.1
+	local v
+	v=$(git describe --always --dirty 2>/dev/null) || v=0.1
+	v=${v#v}
+	echo "${v//-/.}"
 }
 
 # stage DIR: DIR/synq-VERSION holds what DKMS builds from.
