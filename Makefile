@@ -8,10 +8,11 @@
 #   make check [T=...]   set up, build, run the selftests in QEMU VMs, on
 #                        every supported kernel installed (6.1, 6.12) in
 #                        turn, or on KVER=... only
-#   make check-debug [T=...]  the same on the project's debug kernel (KASAN,
+#   make check-debug [T=...]  the same on the project's 6.1 debug kernel (KASAN,
 #                        lockdep, kmemleak...; built once, cached outside)
-#   make demo            set up, build, load synq in a VM and show it
-#   make lint            W=1 + sparse build and checkpatch --strict
+#   make demo            set up, build, load synq in a VM and show it (one
+#                        kernel: the newest, or KVER=...)
+#   make lint            W=1 + sparse build (each kernel), checkpatch --strict
 #   make bench           benchmarks, synq against Linux's TCP, in a VM
 #   make install         modules_install + depmod (on a real test machine)
 #   make dkms            register with DKMS, build and install for every
