@@ -2,21 +2,28 @@
 #
 # synq: build the module against a kernel's headers, and drive the tests.
 #
-#   make                 build module/synq.ko (KDIR=... for another kernel)
-#                        and tools/synqize/libsynqize.so (scripts/synqize)
+#   make                 build module/synq.ko (KVER=<release> or KDIR=... for
+#                        another kernel) and tools/synqize/libsynqize.so
 #   make selftests       build the selftests (needs scripts/setup.sh)
-#   make check [T=...]   set up, build, run the selftests in QEMU VMs
-#   make check-debug [T=...]  the same on the project's debug kernel (KASAN,
+#   make check [T=...]   set up, build, run the selftests in QEMU VMs, on
+#                        every supported kernel installed (6.1, 6.12) in
+#                        turn, or on KVER=... only
+#   make check-debug [T=...]  the same on the project's 6.1 debug kernel (KASAN,
 #                        lockdep, kmemleak...; built once, cached outside)
-#   make demo            set up, build, load synq in a VM and show it
-#   make lint            W=1 + sparse build and checkpatch --strict
+#   make demo            set up, build, load synq in a VM and show it (one
+#                        kernel: the newest, or KVER=...)
+#   make lint            W=1 + sparse build (each kernel), checkpatch --strict
 #   make bench           benchmarks, synq against Linux's TCP, in a VM
 #   make install         modules_install + depmod (on a real test machine)
+#   make dkms            register with DKMS, build and install for every
+#                        installed kernel (dkms.conf)
 #   make clean           remove build products (make distclean: and .cache)
 #   make setup           only the set-up (scripts/setup.sh)
 
 # The running kernel if its headers are installed (a real test machine),
 # else the newest Debian -amd64 kernel with headers (this build machine).
+# 'make check' without KVER=: every supported kernel (scripts/kernels.sh).
+CHECK_KVERS := $(if $(filter command line environment,$(origin KVER)),$(KVER))
 KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; else \
 	  ls -d /lib/modules/*-amd64/build 2>/dev/null | cut -d/ -f4 | sort -V | tail -n 1; fi)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -42,13 +49,14 @@ setup:
 	@scripts/setup.sh
 
 # The set-up may install the kernel headers, so build in a new make that
-# looks for them again.
+# looks for them again.  The module is built per kernel, in
+# .cache/build-<ver>/ (scripts/check-kernels.sh).
 # Whatever fails, the last line of its output is the "N passed, N failed".
 check:
 	@scripts/setup.sh || { echo "check: set-up failed"; echo "0 passed, 1 failed"; exit 1; }
-	@out=$$($(MAKE) --no-print-directory -s module synqize selftests 2>&1) || \
+	@out=$$($(MAKE) --no-print-directory -s synqize selftests 2>&1) || \
 		{ echo "$$out"; echo "check: build failed"; echo "0 passed, 1 failed"; exit 1; }
-	@scripts/check.sh $(T)
+	@SYNQ_KVERS="$(CHECK_KVERS)" scripts/check-kernels.sh $(T)
 
 check-debug:
 	@scripts/setup.sh || { echo "check-debug: set-up failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -63,7 +71,15 @@ demo:
 
 lint:
 	@scripts/setup.sh
-	@scripts/lint.sh
+	@SYNQ_KVERS="$(CHECK_KVERS)" scripts/lint.sh
+
+# DKMS (dkms.conf): add this tree as synq/<version>, build and install it
+# for every installed kernel with headers; 'make dkms-remove' undoes it.
+dkms:
+	@scripts/dkms.sh install
+
+dkms-remove:
+	@scripts/dkms.sh remove
 
 # Not tests: scripts/bench.sh builds tools/bench/ and runs scripts/bench-vm.sh.
 bench:
@@ -85,4 +101,4 @@ clean:
 distclean: clean
 	rm -rf .cache
 
-.PHONY: all module synqize selftests setup check check-debug demo lint bench install clean distclean
+.PHONY: all module synqize selftests setup check check-debug demo lint bench install dkms dkms-remove clean distclean

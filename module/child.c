@@ -4,7 +4,7 @@
  *
  * Only now does a request_sock exist, and only for the length of the call:
  * it is filled from the entry as tcp_conn_request() would have filled it,
- * and tcp_get_cookie_sock() (the syncookie path of TCP itself) clones the
+ * and tcp_get_cookie_sock() (compat.c: the syncookie path of TCP itself) clones the
  * template into a child in TCP_SYN_RECV, hashes it in ehash and puts it on
  * the template's accept queue.  The ACK then goes on to tcp_v4_rcv(), which
  * finds the child and moves it to ESTABLISHED, data and all.
@@ -18,18 +18,7 @@
 #include <net/tcp.h>
 
 #include "synq.h"
-
-/*
- * TCP clones the child through the request's af_specific only for its MD5
- * key lookup; the kernel's own ops are not exported, so this one does just
- * that, against the template's keys.
- */
-static const struct tcp_request_sock_ops synq_request_ops = {
-	.mss_clamp	= TCP_MSS_DEFAULT,
-#ifdef CONFIG_TCP_MD5SIG
-	.req_md5_lookup	= tcp_v4_md5_lookup,
-#endif
-};
+#include "compat.h"
 
 /*
  * Zero a request from a SLAB_TYPESAFE_BY_RCU cache (request_sock_TCP,
@@ -97,7 +86,7 @@ static int synq_reqsk_fill(struct synq_sock *ss, struct request_sock *req,
 	ireq->ir_rmt_port = e->t.rport;
 	ireq->ir_iif = inet_request_bound_dev_if(tmpl, skb);
 	ireq->ir_mark = inet_request_mark(tmpl, skb);
-	ireq->no_srccheck = inet_sk(tmpl)->transparent;
+	ireq->no_srccheck = synq_inet_transparent(tmpl);
 	ireq->tstamp_ok = e->tstamp_ok;
 	ireq->sack_ok = e->sack_ok;
 	ireq->wscale_ok = synq_wscale_ok(e);
@@ -168,7 +157,7 @@ bool synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
 		return false;
 	}
 	/* It takes our reference on dst, and drops it if it fails. */
-	child = tcp_get_cookie_sock(tmpl, skb, req, dst, tcp_rsk(req)->ts_off);
+	child = synq_get_cookie_sock(tmpl, skb, req, dst);
 	if (!child)
 		return false;
 	/* It comes back bh-locked, with a reference for us. */

@@ -11,6 +11,7 @@
 #include <linux/moduleparam.h>
 
 #include "synq.h"
+#include "compat.h"
 
 static int proto = IPPROTO_SYNQ;
 module_param(proto, int, 0444);
@@ -59,4 +60,6 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("synq: TCP listener with a hashed SYN table and SYN cookies");
 MODULE_AUTHOR("synq developers");
 MODULE_VERSION(SYNQ_VERSION);
+/* Which TCP functions are the kernel's, and which synq's copies (compat.c). */
+MODULE_INFO(compat, SYNQ_COMPAT_INFO);
 MODULE_ALIAS("net-pf-2-proto-253-type-1");

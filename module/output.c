@@ -15,6 +15,7 @@
 #include <net/tcp.h>
 
 #include "synq.h"
+#include "compat.h"
 
 /* RFC 6528: a keyed hash of the 4-tuple plus a 64 ns clock. */
 u32 synq_isn(const struct synq_net *sn, const struct synq_tuple *t)
@@ -48,7 +49,7 @@ struct rtable *synq_route(struct synq_sock *ss, const struct synq_entry *e,
 
 	flowi4_init_output(fl4, READ_ONCE(tmpl->sk_bound_dev_if),
 			   READ_ONCE(tmpl->sk_mark),
-			   RT_CONN_FLAGS(tmpl), RT_SCOPE_UNIVERSE, IPPROTO_TCP,
+			   ip_sock_rt_tos(tmpl), ip_sock_rt_scope(tmpl), IPPROTO_TCP,
 			   inet_sk_flowi_flags(tmpl), e->t.raddr, e->t.laddr,
 			   e->t.rport, e->t.lport, tmpl->sk_uid);
 	security_sk_classify_flow(tmpl, flowi4_to_flowi_common(fl4));
@@ -75,11 +76,20 @@ void synq_select_window(const struct sock *tmpl, const struct dst_entry *dst,
 	    (clamp > full_space || clamp == 0))
 		clamp = full_space;
 	*rcv_wscale = 0;
-	tcp_select_initial_window(tmpl, full_space,
-				  mss - (e->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0),
-				  rcv_wnd, &clamp, synq_wscale_ok(e), rcv_wscale,
-				  dst_metric(dst, RTAX_INITRWND));
+	synq_select_initial_window(tmpl, full_space,
+				   mss - (e->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0),
+				   rcv_wnd, &clamp, synq_wscale_ok(e), rcv_wscale,
+				   dst_metric(dst, RTAX_INITRWND));
 	*window_clamp = clamp;
+}
+
+/*
+ * TCP's millisecond TSval clock (tcp_time_stamp_raw() up to 6.6,
+ * tcp_clock_ms() since): the child goes on from it.
+ */
+static u32 synq_tcp_ts_ms(void)
+{
+	return div_u64(tcp_clock_ns(), NSEC_PER_MSEC);
 }
 
 /* A pure ACK of the SYN-ACK carries only the timestamp option. */
@@ -109,7 +119,7 @@ static void synq_write_options(__be32 *ptr, const struct synq_entry *e,
 				  TCPOLEN_SACK_PERM :
 				  (TCPOPT_NOP << 8) | TCPOPT_NOP) << 16) |
 			       (TCPOPT_TIMESTAMP << 8) | TCPOLEN_TIMESTAMP);
-		*ptr++ = htonl(tcp_time_stamp_raw() + ts_off);
+		*ptr++ = htonl(synq_tcp_ts_ms() + ts_off);
 		*ptr++ = htonl(e->ts_recent);
 	} else if (syn && e->sack_ok) {
 		*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |

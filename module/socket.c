@@ -21,6 +21,7 @@
 #include <net/tcp.h>
 
 #include "synq.h"
+#include "compat.h"
 
 static struct proto synq_prot;
 
@@ -350,23 +351,24 @@ static void synq_wait_established(struct sock *child)
 	release_sock(child);
 }
 
-/*
- * The child is a TCP socket: from here on it has TCP's ops, and the module
- * reference do_accept() took for our ops is given back, or rmmod would
- * never work again.
- */
-static int synq_accept(struct socket *sock, struct socket *newsock, int flags,
-		       bool kern)
+/* Before inet_accept() on the template (compat.c: synq_accept()). */
+struct socket *synq_accept_begin(struct socket *sock)
 {
 	struct socket *tmpl = synq_sk(sock->sk)->tmpl;
-	int err;
 
 	lock_sock(tmpl->sk);
 	synq_sync_tmpl(sock->sk, tmpl->sk);
 	release_sock(tmpl->sk);
-	err = inet_accept(tmpl, newsock, flags, kern);
-	if (err)
-		return err;
+	return tmpl;
+}
+
+/*
+ * After inet_accept() gave @newsock its child.  The child is a TCP socket:
+ * from here on it has TCP's ops, and the module reference do_accept() took
+ * for our ops is given back, or rmmod would never work again.
+ */
+int synq_accept_end(struct socket *sock, struct socket *newsock)
+{
 	synq_wait_established(newsock->sk);
 	newsock->ops = &inet_stream_ops;
 	module_put(THIS_MODULE);
@@ -374,8 +376,15 @@ static int synq_accept(struct socket *sock, struct socket *newsock, int flags,
 	return 0;
 }
 
+/*
+ * do_accept() asks the listener's ops for the new socket's address since
+ * 6.6 (ops->getname(newsock), not newsock->ops->getname()): @sock may be a
+ * child, a TCP socket, which has no template.
+ */
 static int synq_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 {
+	if (sock->sk->sk_prot != &synq_prot)
+		return inet_getname(sock, uaddr, peer);
 	return inet_getname(synq_sk(sock->sk)->tmpl, uaddr, peer);
 }
 
@@ -607,7 +616,6 @@ static const struct proto_ops synq_ops = {
 	.sendmsg	= sock_no_sendmsg,
 	.recvmsg	= sock_no_recvmsg,
 	.mmap		= sock_no_mmap,
-	.sendpage	= sock_no_sendpage,
 };
 
 static struct proto synq_prot = {

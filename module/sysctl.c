@@ -14,6 +14,7 @@
 #include <net/net_namespace.h>
 
 #include "synq.h"
+#include "compat.h"
 
 static int synq_one = 1;
 static int synq_two = 2;
@@ -88,7 +89,9 @@ int synq_sysctl_net_init(struct synq_net *sn)
 	table[4].data = &sn->cookie_pause_threshold;
 	table[5].data = &sn->cookie_pause_ms;
 
-	sn->sysctl_hdr = register_net_sysctl(sn->net, "net/synq", table);
+	/* The {} sentinel ends the table, and is not one of its entries. */
+	sn->sysctl_hdr = synq_register_net_sysctl(sn->net, "net/synq", table,
+						  ARRAY_SIZE(synq_sysctl_template) - 1);
 	if (!sn->sysctl_hdr) {
 		kfree(table);
 		return -ENOMEM;
@@ -98,7 +101,7 @@ int synq_sysctl_net_init(struct synq_net *sn)
 
 void synq_sysctl_net_exit(struct synq_net *sn)
 {
-	struct ctl_table *table = sn->sysctl_hdr->ctl_table_arg;
+	const struct ctl_table *table = sn->sysctl_hdr->ctl_table_arg;
 
 	unregister_net_sysctl_table(sn->sysctl_hdr);
 	kfree(table);

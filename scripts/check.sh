@@ -64,12 +64,17 @@ if [ "${#groups[@]}" = 0 ]; then
 	exit 1
 fi
 
+# The kernel the boots run (scripts/vm.sh boots the one the module is for).
+KO=${SYNQ_KO:-$TOP/module/synq.ko}
+kver=$(modinfo -F vermagic "$KO" 2>/dev/null | cut -d' ' -f1)
+kver=${kver:-unknown kernel}
+
 start=$SECONDS
 n=0
 for g in "${groups[@]}"; do
 	n=$((n + 1))
 	glog=$GLOG
-	echo "# === boot $n/${#groups[@]}: $g" | tee -a "$RUNLOG"
+	echo "# === boot $n/${#groups[@]} ($kver): $g" | tee -a "$RUNLOG"
 	# No boot outlasts its tests' own timeouts: past that, the kernel hangs.
 	# shellcheck disable=SC2086 # a group is a list of test names
 	set -- $g
@@ -79,9 +84,9 @@ for g in "${groups[@]}"; do
 	read -r _ gfailed _ < <(awk -f scripts/tap-count.awk "$glog")
 	case $rc in
 	0) line= ;;
-	124) line="not ok $n vm: boot $n ($g) TIMED OUT" ;;
-	125) line="not ok $n vm: boot $n ($g) kernel crashed or logged a WARN/BUG" ;;
-	*) line="not ok $n vm: boot $n ($g) exited $rc" ;;
+	124) line="not ok $n vm: $kver boot $n ($g) TIMED OUT" ;;
+	125) line="not ok $n vm: $kver boot $n ($g) kernel crashed or logged a WARN/BUG" ;;
+	*) line="not ok $n vm: $kver boot $n ($g) exited $rc" ;;
 	esac
 	# A failure that the TAP already counts is not counted twice.
 	if [ -n "$line" ] && { [ "$rc" = 124 ] || [ "$rc" = 125 ] || [ "$gfailed" = 0 ]; }; then
@@ -95,7 +100,7 @@ if [ $((passed + failed + skipped)) = 0 ]; then
 	echo "not ok - no test ran" | tee -a "$RUNLOG"
 	failed=1
 fi
-echo "# ${#groups[@]} boot(s), $((SECONDS - start)) s; log in ${LOG#"$TOP"/}"
+echo "# $kver: ${#groups[@]} boot(s), $((SECONDS - start)) s; log in ${LOG#"$TOP"/}"
 summary="$passed passed, $failed failed, $skipped skipped"
 echo "$summary" >> "$RUNLOG"
 cp "$RUNLOG" "$LOG"

@@ -5,8 +5,16 @@
 #
 #  1. apt-get installs what the build, the QEMU test bed and the tests need
 #     (apt-get update first, and only when something is missing);
-#  2. extracts the kselftest framework and checkpatch.pl from Debian's
-#     linux-source tarball into .cache/ksft/ (never into the repo).
+#  2. installs the second kernel synq supports, the 6.12 LTS line, beside
+#     Debian 12's 6.1: its image, headers and source.  It adds the
+#     bookworm-backports suite to apt's sources for that (once, as
+#     /etc/apt/sources.list.d/synq-bookworm-backports.sources) and takes
+#     the newest linux-image-6.12.*+deb12-amd64 apt offers (backports, or
+#     bookworm-security, which carries the newer 6.12 builds), or the one
+#     SYNQ_K612=<abi> names (e.g. 6.12.95+deb12-amd64);
+#  3. extracts the kselftest framework and checkpatch.pl from Debian's
+#     linux-source tarball of the newest kernel into .cache/ksft/ (never
+#     into the repo).
 #
 # A second run is a quick no-op.  Must run as root when packages are missing.
 #
@@ -23,7 +31,9 @@ KSFT=$CACHE/ksft
 PACKAGES=(
 	gcc make perl python3 git xz-utils cpio kmod procps util-linux rsync
 	sparse shellcheck
-	linux-image-amd64 linux-headers-amd64
+	linux-image-amd64 linux-headers-amd64 linux-source-6.1
+	# 6.12's headers ship vmlinux: module BTF needs pahole; DKMS packaging
+	pahole dkms
 	qemu-system-x86 busybox-static
 	iproute2 nftables hping3 tcpdump curl ethtool linux-perf jq
 	nginx-light apache2-utils
@@ -71,6 +81,55 @@ apt_install() {
 	return 0
 }
 
+# --- the 6.12 line, beside 6.1 --------------------------------------------
+
+BACKPORTS_LIST=/etc/apt/sources.list.d/synq-bookworm-backports.sources
+
+# An installed 6.12 kernel with its headers, if any.
+installed_612() {
+	local d
+	for d in /lib/modules/6.12.*+deb12-amd64; do
+		[ -e "$d/build/Module.symvers" ] && [ -e "/boot/vmlinuz-${d##*/}" ] &&
+			echo "${d##*/}"
+	done | sort -V | tail -n 1
+}
+
+add_backports() {
+	if grep -rqs --include='*.list' --include='*.sources' -E \
+		'^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d; then
+		return 1
+	fi
+	log "adding bookworm-backports to apt's sources ($BACKPORTS_LIST)"
+	cat > "$BACKPORTS_LIST" <<'SOURCES'
+# Added by synq's scripts/setup.sh: the 6.12 LTS kernel line for Debian 12.
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+}
+
+install_612() {
+	local abi version
+	[ -z "$(installed_612)" ] || return 0
+	if [ "$check_only" = 1 ]; then
+		log "missing: a linux-image-6.12.*+deb12-amd64 kernel with headers"
+		exit 1
+	fi
+	[ "$(id -u)" = 0 ] || { echo "setup: need root to install the 6.12 kernel" >&2; exit 1; }
+	if add_backports || [ -z "$(apt-cache search --names-only '^linux-image-6\.12\.' 2>/dev/null)" ]; then
+		DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+	fi
+	abi=${SYNQ_K612:-$(apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64$' |
+		awk '{ sub(/^linux-image-/, "", $1); print $1 }' | sort -V | tail -n 1)}
+	[ -n "$abi" ] || { echo "setup: apt offers no linux-image-6.12.*+deb12-amd64" >&2; exit 1; }
+	version=$(apt-cache show --no-all-versions "linux-image-$abi" | sed -n 's/^Version: //p' | head -n 1)
+	[ -n "$version" ] || { echo "setup: no package linux-image-$abi" >&2; exit 1; }
+	log "installing the 6.12 kernel $abi ($version) beside 6.1"
+	apt_install "linux-image-$abi" "linux-headers-$abi" "linux-source-6.12=$version"
+}
+
 # The newest Debian -amd64 kernel with both an image and headers.
 kernel_version() {
 	local d v
@@ -100,6 +159,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	fi
 fi
 
+install_612
+
 KVER=$(kernel_version)
 if [ -z "$KVER" ]; then
 	echo "setup: no -amd64 kernel with headers found in /lib/modules" >&2
@@ -123,7 +184,7 @@ if [ ! -r "$TARBALL" ]; then
 	exit 1
 fi
 
-# --- 2. kselftest framework and checkpatch from the kernel source --------
+# --- 3. kselftest framework and checkpatch from the kernel source --------
 
 # What we take from the kernel source tree, and nothing else.
 KSRC_FILES=(

@@ -1786,4 +1786,201 @@ TEST(synq_override_clamp)
 	close(fd);
 }
 
+/* ---- what differs between kernels (module/compat.c), TCP the oracle ---- */
+
+/*
+ * The accepted socket's address, by every form of the call: since 6.6
+ * do_accept() asks the listener's getname() for it, with the new socket.
+ */
+static void expect_peer(struct __test_metadata *_metadata, int cfd,
+			const struct sockaddr_in *got, socklen_t len)
+{
+	struct sockaddr_in c_local;
+	socklen_t clen = sizeof(c_local);
+
+	ASSERT_EQ(0, getsockname(cfd, (struct sockaddr *)&c_local, &clen));
+	EXPECT_EQ(sizeof(*got), len);
+	EXPECT_EQ(AF_INET, got->sin_family);
+	EXPECT_EQ(c_local.sin_port, got->sin_port);
+	EXPECT_EQ(c_local.sin_addr.s_addr, got->sin_addr.s_addr);
+}
+
+/* accept() with an address, of the child of @cfd after @cfd sent an RST. */
+static int accept_reset_child(struct __test_metadata *_metadata, int lfd,
+			      int cfd)
+{
+	struct linger lg = { 1, 0 };
+	struct sockaddr_in a, c;
+	socklen_t len;
+	int sfd;
+	char ch;
+
+	ASSERT_EQ(0, setsockopt(cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	len = sizeof(c);
+	ASSERT_EQ(0, getsockname(cfd, (struct sockaddr *)&c, &len));
+	close(cfd);
+	sleep_ms(100);
+	memset(&a, 0, sizeof(a));
+	len = sizeof(a);
+	sfd = accept(lfd, (struct sockaddr *)&a, &len);
+	ASSERT_LE(0, sfd) TH_LOG("accept(reset child): %s", strerror(errno));
+	EXPECT_EQ(sizeof(a), len);
+	EXPECT_EQ(c.sin_port, a.sin_port);
+	EXPECT_EQ(-1, read(sfd, &ch, 1));
+	EXPECT_EQ(ECONNRESET, errno);
+	return sfd;
+}
+
+TEST_F(sock, accept_addr_forms)
+{
+	struct sockaddr_in a, l0, l1;
+	int lfd, cfd[6], sfd[6], i;
+	socklen_t len;
+	__u16 port;
+
+	lfd = listener(_metadata, variant->proto, 16, &port);
+	len = sizeof(l0);
+	ASSERT_EQ(0, getsockname(lfd, (struct sockaddr *)&l0, &len));
+	for (i = 0; i < 6; i++)
+		cfd[i] = client(_metadata, port);
+
+	/* No address buffer. */
+	sfd[0] = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, sfd[0]) TH_LOG("accept(NULL): %s", strerror(errno));
+
+	/* A full one. */
+	memset(&a, 0, sizeof(a));
+	len = sizeof(a);
+	sfd[1] = accept(lfd, (struct sockaddr *)&a, &len);
+	ASSERT_LE(0, sfd[1]) TH_LOG("accept(addr): %s", strerror(errno));
+	expect_peer(_metadata, cfd[1], &a, len);
+
+	/* A short one: truncated, the full length reported. */
+	memset(&a, 0xff, sizeof(a));
+	len = 4;
+	sfd[2] = accept(lfd, (struct sockaddr *)&a, &len);
+	ASSERT_LE(0, sfd[2]) TH_LOG("accept(short addr): %s", strerror(errno));
+	EXPECT_EQ(sizeof(a), len);
+	EXPECT_EQ(AF_INET, a.sin_family);
+	EXPECT_EQ(0xffffffff, a.sin_addr.s_addr);
+
+	/* A zero length: nothing written but the length. */
+	memset(&a, 0xff, sizeof(a));
+	len = 0;
+	sfd[3] = accept(lfd, (struct sockaddr *)&a, &len);
+	ASSERT_LE(0, sfd[3]) TH_LOG("accept(len 0): %s", strerror(errno));
+	EXPECT_EQ(sizeof(a), len);
+	EXPECT_EQ(0xffff, a.sin_family);
+
+	/* accept4() with an address and flags. */
+	memset(&a, 0, sizeof(a));
+	len = sizeof(a);
+	sfd[4] = accept4(lfd, (struct sockaddr *)&a, &len,
+			 SOCK_NONBLOCK | SOCK_CLOEXEC);
+	ASSERT_LE(0, sfd[4]) TH_LOG("accept4(addr): %s", strerror(errno));
+	expect_peer(_metadata, cfd[4], &a, len);
+	EXPECT_TRUE(fcntl(sfd[4], F_GETFL) & O_NONBLOCK);
+	EXPECT_TRUE(fcntl(sfd[4], F_GETFD) & FD_CLOEXEC);
+
+	/* A child whose client has reset it while it was queued. */
+	sfd[5] = accept_reset_child(_metadata, lfd, cfd[5]);
+	cfd[5] = -1;
+
+	/* The names of the children, and the listener's, are unchanged. */
+	for (i = 0; i < 6; i++) {
+		len = sizeof(a);
+		EXPECT_EQ(0, getsockname(sfd[i], (struct sockaddr *)&a, &len));
+		EXPECT_EQ(htons(port), a.sin_port);
+		EXPECT_EQ(IPPROTO_TCP, get_int(_metadata, sfd[i], SOL_SOCKET,
+					       SO_PROTOCOL));
+	}
+	len = sizeof(l1);
+	ASSERT_EQ(0, getsockname(lfd, (struct sockaddr *)&l1, &len));
+	EXPECT_EQ(0, memcmp(&l0, &l1, sizeof(l0)));
+	for (i = 0; i < 6; i++) {
+		close(sfd[i]);
+		if (cfd[i] >= 0)
+			close(cfd[i]);
+	}
+	close(lfd);
+}
+
+/* The window a child starts with, for a listener of @proto. */
+struct child_window {
+	int clamp;		/* TCP_WINDOW_CLAMP */
+	__u8 rcv_wscale;
+	__u8 snd_wscale;
+	__u8 client_snd_wscale;
+	__u32 rcv_ssthresh;
+	__u32 rcv_space;
+};
+
+static struct child_window child_window(struct __test_metadata *_metadata,
+					int proto, int rcvbuf, int clamp)
+{
+	struct child_window w;
+	struct tcp_info si, ci;
+	int lfd, cfd, sfd;
+	__u16 port;
+
+	lfd = sock_new(_metadata, proto);
+	if (rcvbuf)
+		ASSERT_EQ(0, set_int(lfd, SOL_SOCKET, SO_RCVBUF, rcvbuf));
+	if (clamp)
+		ASSERT_EQ(0, set_int(lfd, IPPROTO_TCP, TCP_WINDOW_CLAMP, clamp));
+	ASSERT_EQ(0, bind_lo(lfd, 0));
+	ASSERT_EQ(0, listen(lfd, 8));
+	port = local_port(_metadata, lfd);
+	cfd = client(_metadata, port);
+	sfd = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, sfd);
+	si = tcp_info(_metadata, sfd);
+	ci = tcp_info(_metadata, cfd);
+	w.clamp = get_int(_metadata, sfd, IPPROTO_TCP, TCP_WINDOW_CLAMP);
+	w.rcv_wscale = si.tcpi_rcv_wscale;
+	w.snd_wscale = si.tcpi_snd_wscale;
+	w.client_snd_wscale = ci.tcpi_snd_wscale;
+	w.rcv_ssthresh = si.tcpi_rcv_ssthresh;
+	w.rcv_space = si.tcpi_rcv_space;
+	close(sfd);
+	close(cfd);
+	close(lfd);
+	return w;
+}
+
+/*
+ * The initial window and its scale (tcp_select_initial_window(): the
+ * kernel's on 6.1, synq's copy where it is not exported) are TCP's.
+ */
+TEST(child_window_as_tcp)
+{
+	static const struct { int rcvbuf, clamp; } cases[] = {
+		{ 0, 0 }, { 4096, 0 }, { 65536, 0 }, { 1 << 20, 0 },
+		{ 0, 20000 }, { 0, 1 << 20 },
+	};
+	struct child_window t, q;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		t = child_window(_metadata, IPPROTO_TCP, cases[i].rcvbuf,
+				 cases[i].clamp);
+		q = child_window(_metadata, IPPROTO_SYNQ, cases[i].rcvbuf,
+				 cases[i].clamp);
+		TH_LOG("SO_RCVBUF %d TCP_WINDOW_CLAMP %d:", cases[i].rcvbuf,
+		       cases[i].clamp);
+		TH_LOG("  tcp:  clamp %d wscale %u/%u ssthresh %u space %u",
+		       t.clamp, t.rcv_wscale, t.snd_wscale, t.rcv_ssthresh,
+		       t.rcv_space);
+		TH_LOG("  synq: clamp %d wscale %u/%u ssthresh %u space %u",
+		       q.clamp, q.rcv_wscale, q.snd_wscale, q.rcv_ssthresh,
+		       q.rcv_space);
+		EXPECT_EQ(t.clamp, q.clamp);
+		EXPECT_EQ(t.rcv_wscale, q.rcv_wscale);
+		EXPECT_EQ(t.snd_wscale, q.snd_wscale);
+		EXPECT_EQ(t.client_snd_wscale, q.client_snd_wscale);
+		EXPECT_EQ(t.rcv_ssthresh, q.rcv_ssthresh);
+		EXPECT_EQ(t.rcv_space, q.rcv_space);
+	}
+}
+
 TEST_HARNESS_MAIN
