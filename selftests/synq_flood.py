@@ -25,7 +25,6 @@ Scenarios: see the "scenario_*" functions and --help.
 """
 
 import argparse
-import ctypes
 import errno
 import os
 import random
@@ -36,20 +35,10 @@ import subprocess
 import sys
 import time
 
-IPPROTO_SYNQ = 253
-SOL_SYNQ = 0x5351
-SYNQ_INFO = 1
-SYNQ_SYNCOOKIES = 2
-SYNQ_ABORT_ON_OVERFLOW = 3
-SYNQ_SYNACK_RETRIES = 4
-SYNQ_MAX_SYN_BACKLOG = 5
-
-SYNQ_INFO_FMT = "=10I5Q2I3Q"
-SYNQ_INFO_FIELDS = ("version state nr_table_entries max_qlen_log qlen "
-                    "qlen_young ack_backlog max_ack_backlog acked syncookies "
-                    "synack_retrans expired accepted overflows drops "
-                    "paused synack_retries pauses cookies_sent "
-                    "cookies_recv").split()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import synq_lib  # noqa: E402  (synq's uapi, segments, namespaces)
+from synq_lib import (SOL_SYNQ, SYNQ_SYNCOOKIES,  # noqa: E402
+                      SYNQ_ABORT_ON_OVERFLOW, SYN, RST, ACK)
 
 TCPI_OPT_TIMESTAMPS = 1
 TCPI_OPT_SACK = 2
@@ -61,12 +50,6 @@ RAW_SPORTS = (20000, 29999)
 
 SYNQ_DEFAULTS = {"syncookies": 1, "abort_on_overflow": 0, "synack_retries": 5,
                  "cookie_pause_threshold": 1000, "cookie_pause_ms": 2000}
-
-CLONE_NEWNET = 0x40000000
-libc = ctypes.CDLL(None, use_errno=True)
-
-FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
-
 
 T0 = time.monotonic()
 
@@ -108,21 +91,7 @@ CHK = Checker()
 
 # --- namespaces -----------------------------------------------------------
 
-class Netns:
-    def __init__(self, name):
-        self.name = name
-        self.fd = os.open("/run/netns/" + name, os.O_RDONLY)
-
-    def enter(self):
-        if libc.setns(self.fd, CLONE_NEWNET) != 0:
-            e = ctypes.get_errno()
-            raise SetupError("setns(%s): %s" % (self.name, os.strerror(e)))
-
-    def sysctl(self, name, value):
-        """Write a sysctl of this namespace (/proc/sys/net is per netns)."""
-        self.enter()
-        with open("/proc/sys/" + name.replace(".", "/"), "w") as f:
-            f.write("%s\n" % value)
+Netns = synq_lib.Netns
 
 
 class Ctx:
@@ -136,13 +105,9 @@ class Ctx:
         self.cli.enter()
         # Raw sockets of the client: one to send (IP_HDRINCL, any source
         # address), one to read every TCP segment the client receives.
-        self.tx = socket.socket(socket.AF_INET, socket.SOCK_RAW,
-                                socket.IPPROTO_RAW)
-        self.tx.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
-        self.rx = socket.socket(socket.AF_INET, socket.SOCK_RAW,
-                                socket.IPPROTO_TCP)
+        self.tx = synq_lib.raw_ip_socket()
+        self.rx = synq_lib.raw_tcp_socket(rcvbuf=1 << 22, force=False)
         self.rx.setblocking(False)
-        self.rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
         # Every scenario starts from the defaults.
         for k, v in SYNQ_DEFAULTS.items():
             self.srv.sysctl("net.synq." + k, v)
@@ -155,7 +120,7 @@ class Ctx:
 
     def listener(self, port=0, backlog=3, addr=None):
         self.srv.enter()
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_SYNQ)
+        s = synq_lib.synq_socket()
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((addr or self.srv_ip, port))
         s.listen(backlog)
@@ -164,11 +129,7 @@ class Ctx:
 
     def stats(self):
         self.srv.enter()
-        with open("/proc/thread-self/net/stat/synq") as f:
-            lines = f.read().splitlines()
-        names = lines[0].split()[1:]
-        values = [int(v) for v in lines[1].split()[1:]]
-        return dict(zip(names, values))
+        return synq_lib.read_synq_stats()
 
     def proc_line(self, port):
         self.srv.enter()
@@ -216,11 +177,10 @@ class Ctx:
     def tx_seg(self, src, sport, dport, seq, ack, flags, opts=b"",
                payload=b"", window=64240):
         self.cli.enter()
-        seg = make_tcp(src, self.srv_ip, sport, dport, seq, ack, flags,
-                       opts, payload, window)
-        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(seg), 0, 0x4000,
-                         64, socket.IPPROTO_TCP, 0,
-                         socket.inet_aton(src), socket.inet_aton(self.srv_ip))
+        seg = synq_lib.tcp_segment(src, self.srv_ip, sport, dport, seq, ack,
+                                   flags, window=window, opts=opts,
+                                   payload=payload)
+        ip = synq_lib.ip_header(src, self.srv_ip, len(seg))
         self.tx.sendto(ip + seg, (self.srv_ip, 0))
 
     def rx_segs(self, timeout, match, want=None):
@@ -240,7 +200,7 @@ class Ctx:
                     pkt = self.rx.recv(65535)
                 except BlockingIOError:
                     break
-                seg = parse_tcp(pkt)
+                seg = synq_lib.parse_packet(pkt, csum=False)
                 if seg and match(seg):
                     out.append(seg)
 
@@ -274,68 +234,17 @@ class Ctx:
                     syn_opts(mss, ws, sack, ts))
         got = self.rx_segs(2.0, lambda s: s["sport"] == port and
                            s["dport"] == sport and
-                           s["flags"] & (SYN | ACK) == SYN | ACK, 1)
+                           s["flagbits"] & (SYN | ACK) == SYN | ACK, 1)
         return isn, (got[0] if got else None)
 
 
 def syn_opts(mss=1460, ws=7, sack=True, ts=True):
-    o = struct.pack("!BBH", 2, 4, mss)
-    if sack and ts:
-        o += struct.pack("!BBBBII", 4, 2, 8, 10, random.getrandbits(32), 0)
-    elif ts:
-        o += struct.pack("!BBBBII", 1, 1, 8, 10, random.getrandbits(32), 0)
-    elif sack:
-        o += struct.pack("!BBBB", 1, 1, 4, 2)
-    if ws is not None:
-        o += struct.pack("!BBBB", 1, 3, 3, ws)
-    return o
+    return synq_lib.linux_options(
+        mss=mss, sack=sack, ts=(random.getrandbits(32), 0) if ts else None,
+        ws=ws)
 
 
-def csum(data):
-    if len(data) & 1:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
-def make_tcp(src, dst, sport, dport, seq, ack, flags, opts=b"", payload=b"",
-             window=64240):
-    while len(opts) % 4:
-        opts += b"\0"
-    doff = (20 + len(opts)) // 4
-    hdr = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xffffffff,
-                      ack & 0xffffffff, doff << 4, flags, window, 0, 0)
-    seg = hdr + opts + payload
-    pseudo = struct.pack("!4s4sBBH", socket.inet_aton(src),
-                         socket.inet_aton(dst), 0, socket.IPPROTO_TCP,
-                         len(seg))
-    c = csum(pseudo + seg)
-    return seg[:16] + struct.pack("!H", c) + seg[18:]
-
-
-def parse_tcp(pkt):
-    if len(pkt) < 20 or pkt[9] != socket.IPPROTO_TCP:
-        return None
-    ihl = (pkt[0] & 15) * 4
-    th = pkt[ihl:]
-    if len(th) < 20:
-        return None
-    sport, dport, seq, ack, off, flags = struct.unpack("!HHIIBB", th[:14])
-    return {"src": socket.inet_ntoa(pkt[12:16]),
-            "dst": socket.inet_ntoa(pkt[16:20]),
-            "sport": sport, "dport": dport, "seq": seq, "ack": ack,
-            "flags": flags}
-
-
-def info(sock):
-    raw = sock.getsockopt(SOL_SYNQ, SYNQ_INFO,
-                          struct.calcsize(SYNQ_INFO_FMT))
-    if len(raw) != struct.calcsize(SYNQ_INFO_FMT):
-        raise SetupError("SYNQ_INFO returned %d bytes, want %d"
-                         % (len(raw), struct.calcsize(SYNQ_INFO_FMT)))
-    return dict(zip(SYNQ_INFO_FIELDS, struct.unpack(SYNQ_INFO_FMT, raw)))
+info = synq_lib.synq_info
 
 
 def tcp_info(sock):
@@ -767,7 +676,7 @@ def cookie_listener(ctx):
 
 def rsts_for(ctx, port, sports, timeout):
     return ctx.rx_segs(timeout, lambda s: s["sport"] == port and
-                       s["dport"] in sports and s["flags"] & RST,
+                       s["dport"] in sports and s["flagbits"] & RST,
                        len(sports))
 
 

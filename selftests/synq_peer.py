@@ -34,7 +34,6 @@ timeout, so nothing hangs):
 """
 
 import argparse
-import errno
 import hashlib
 import json
 import os
@@ -46,14 +45,10 @@ import sys
 import threading
 import time
 
-IPPROTO_SYNQ = 253
-SOL_SYNQ = 0x5351
-SYNQ_INFO = 1
-SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
-SYNQ_INFO_FMT = "=10I5Q"
-SYNQ_INFO_FIELDS = ("version state nr_table_entries max_qlen_log qlen "
-                    "qlen_young ack_backlog max_ack_backlog acked syncookies "
-                    "synack_retrans expired accepted overflows drops").split()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import synq_lib  # noqa: E402  (synq's uapi, segments, namespaces)
+from synq_lib import (SYNQ_INFO_FIELDS, SYNQ_INFO_VERSION,  # noqa: E402
+                      FIN, SYN, RST, PSH, ACK)
 
 EXIT_OK, EXIT_FAIL, EXIT_SETUP = 0, 1, 2
 
@@ -82,12 +77,7 @@ def wait_file(path, timeout):
         time.sleep(0.02)
 
 
-def synq_info(sock):
-    raw = sock.getsockopt(SOL_SYNQ, SYNQ_INFO, struct.calcsize(SYNQ_INFO_FMT))
-    if len(raw) != struct.calcsize(SYNQ_INFO_FMT):
-        raise Failure("SYNQ_INFO returned %d bytes, want %d"
-                      % (len(raw), struct.calcsize(SYNQ_INFO_FMT)))
-    return dict(zip(SYNQ_INFO_FIELDS, struct.unpack(SYNQ_INFO_FMT, raw)))
+synq_info = synq_lib.synq_info
 
 
 def recv_exact(sock, n):
@@ -111,7 +101,7 @@ def make_message(size, rng):
 # --- server -----------------------------------------------------------------
 
 def synq_listener(args):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_SYNQ)
+    s = synq_lib.synq_socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((args.addr, args.port))
     s.listen(args.backlog)
@@ -232,7 +222,7 @@ def cmd_server(args):
         return EXIT_SETUP
     port = lsk.getsockname()[1]
     info = synq_info(lsk)
-    if info["version"] != 1 or info["state"] != 10:  # TCP_LISTEN
+    if info["version"] != SYNQ_INFO_VERSION or info["state"] != 10:  # LISTEN
         log("server: SYNQ_INFO after listen: version %d state %d"
             % (info["version"], info["state"]))
         return EXIT_FAIL
@@ -509,31 +499,17 @@ def cmd_hold(args):
 
 # --- raw handshakes -----------------------------------------------------------
 
-TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK = 0x01, 0x02, 0x04, 0x08, 0x10
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
+TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK = FIN, SYN, RST, PSH, ACK
 
 
 def tcp_segment(src, dst, sport, dport, seq, ack, flags, payload=b"",
                 options=b""):
-    doff = (20 + len(options)) // 4
-    hdr = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, doff << 4, flags,
-                      65535, 0, 0) + options
-    pseudo = struct.pack("!4s4sBBH", socket.inet_aton(src), socket.inet_aton(dst),
-                         0, socket.IPPROTO_TCP, len(hdr) + len(payload))
-    c = csum(pseudo + hdr + payload)
-    return hdr[:16] + struct.pack("!H", c) + hdr[18:] + payload
+    return synq_lib.tcp_segment(src, dst, sport, dport, seq, ack, flags,
+                                opts=options, payload=payload)
 
 
 def raw_socket():
-    return socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    return synq_lib.raw_tcp_socket()
 
 
 def raw_wait(rs, args, sport, want, deadline):
@@ -547,16 +523,13 @@ def raw_wait(rs, args, sport, want, deadline):
         r, _, _ = select.select([rs], [], [], left)
         if not r:
             continue
-        pkt = rs.recv(65535)
-        ihl = (pkt[0] & 0x0f) * 4
-        if socket.inet_ntoa(pkt[12:16]) != args.addr:
+        seg = synq_lib.parse_packet(rs.recv(65535), csum=False)
+        if seg is None or seg["src"] != args.addr:
             continue
-        sp, dp, seq, ack, off, flags = struct.unpack("!HHIIBB", pkt[ihl:ihl + 14])
-        if sp != args.port or dp != sport:
+        if seg["sport"] != args.port or seg["dport"] != sport:
             continue
-        plen = len(pkt) - ihl - (off >> 4) * 4
-        if want(flags, ack):
-            return seq, ack, flags, plen
+        if want(seg["flagbits"], seg["ack"]):
+            return seg["seq"], seg["ack"], seg["flagbits"], seg["len"]
 
 
 MSS_OPT = struct.pack("!BBH", 2, 4, 1460)
@@ -605,7 +578,7 @@ def cmd_raw_ack(args):
 def cmd_raw_syn(args):
     rs = raw_socket()
     # Thousands of SYN-ACKs may arrive before the first is read.
-    rs.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 16 << 20)
+    synq_lib.set_rcvbuf(rs, 16 << 20)
     deadline = time.monotonic() + args.timeout
     isns = {}
 
@@ -636,15 +609,14 @@ def cmd_raw_syn(args):
         r, _, _ = select.select([rs], [], [], min(left, max(resend - now, 0)))
         if not r:
             continue
-        pkt = rs.recv(65535)
-        ihl = (pkt[0] & 0x0f) * 4
-        if socket.inet_ntoa(pkt[12:16]) != args.addr:
+        seg = synq_lib.parse_packet(rs.recv(65535), csum=False)
+        if seg is None or seg["src"] != args.addr:
             continue
-        sp, dp, seq, ack, off, flags = struct.unpack("!HHIIBB", pkt[ihl:ihl + 14])
-        if sp != args.port or dp not in pending:
+        dp = seg["dport"]
+        if seg["sport"] != args.port or dp not in pending:
             continue
-        if flags & (TCP_SYN | TCP_ACK) == TCP_SYN | TCP_ACK and \
-           ack == (isns[dp] + 1) & 0xffffffff:
+        if seg["flagbits"] & (TCP_SYN | TCP_ACK) == TCP_SYN | TCP_ACK and \
+           seg["ack"] == (isns[dp] + 1) & 0xffffffff:
             pending.discard(dp)
     log("raw-syn: %d SYNs answered with SYN-ACKs" % args.count)
     if args.ready_file:

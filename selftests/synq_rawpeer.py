@@ -70,162 +70,31 @@ options {mss, ws, sack_perm, ts: [tsval, tsecr], kinds: [..]}, len
 the time the last segment of the flow was sent).
 """
 
-import ctypes
-import errno
 import json
 import os
 import select
 import socket
-import struct
 import sys
 import time
 
-SOL_SYNQ = 0x5351
-SYNQ_INFO = 1
-IPPROTO_SYNQ = 253
-INFO_FMT = "=10I5Q"
-INFO_FIELDS = ("version state nr_table_entries max_qlen_log qlen qlen_young "
-               "ack_backlog max_ack_backlog acked syncookies synack_retrans "
-               "expired accepted overflows drops").split()
-CLONE_NEWNET = 0x40000000
-SO_TIMESTAMPNS = 35
-SO_RCVBUFFORCE = 33
-FLAG_BITS = "FSRPAUEC"          # bit 0 = FIN ... bit 7 = CWR
-
-
-def flags_str(bits):
-    return "".join(c for i, c in enumerate(FLAG_BITS) if bits & (1 << i))
-
-
-def flags_num(spec):
-    spec = str(spec)
-    if spec.isdigit() or spec.startswith("0x"):
-        return int(spec, 0)
-    bits = 0
-    for c in spec.upper():
-        if c not in FLAG_BITS:
-            raise ValueError("unknown TCP flag %r" % c)
-        bits |= 1 << FLAG_BITS.index(c)
-    return bits
-
-
-def rand32():
-    return int.from_bytes(os.urandom(4), "big")
-
-
-def csum16(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
-def tcp_csum(src, dst, seg):
-    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + \
-        struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(seg))
-    return csum16(pseudo + seg)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import synq_lib  # noqa: E402  (synq's uapi, segments, namespaces)
+from synq_lib import flags_num, flags_str, rand32  # noqa: E402
 
 
 def build_options(a):
-    """MSS, SACK_PERM, TS, WS in Linux's order and layout."""
-    o = b""
-    if "mss" in a:
-        o += struct.pack("!BBH", 2, 4, int(a["mss"]))
+    """MSS, SACK_PERM, TS, WS in Linux's order and layout, then opts=HEX."""
     ts = None
     if "ts" in a:
         parts = str(a["ts"]).split(":")
         ts = (int(parts[0]), int(parts[1]) if len(parts) > 1 else 0)
-    sack = str(a.get("sack", "0")) not in ("0", "")
-    if sack and ts:
-        o += struct.pack("!BBBBII", 4, 2, 8, 10, ts[0], ts[1])
-    elif ts:
-        o += struct.pack("!BBBBII", 1, 1, 8, 10, ts[0], ts[1])
-    elif sack:
-        o += struct.pack("!BBBB", 1, 1, 4, 2)
-    if "ws" in a:
-        o += struct.pack("!BBBB", 1, 3, 3, int(a["ws"]))
+    o = synq_lib.linux_options(
+        mss=int(a["mss"]) if "mss" in a else None,
+        sack=str(a.get("sack", "0")) not in ("0", ""), ts=ts,
+        ws=int(a["ws"]) if "ws" in a else None)
     if "opts" in a:
         o += bytes.fromhex(a["opts"])
     return o
-
-
-def make_segment(src, dst, sport, dport, seq, ack, flags, window=65535,
-                 urg=0, opts=b"", payload=b"", doff=None, badcsum=False,
-                 trunc=None):
-    if len(opts) % 4:
-        opts += b"\0" * (4 - len(opts) % 4)     # EOL padding
-    if doff is None:
-        doff = (20 + len(opts)) // 4
-    hdr = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xffffffff,
-                      ack & 0xffffffff, (doff & 0xf) << 4, flags & 0xff,
-                      window & 0xffff, 0, urg & 0xffff)
-    seg = hdr + opts + payload
-    if trunc is not None:
-        seg = seg[:trunc]
-    c = tcp_csum(src, dst, seg) if len(seg) >= 18 else 0
-    if badcsum:
-        c ^= 0x1234
-    if len(seg) >= 18:
-        seg = seg[:16] + struct.pack("!H", c) + seg[18:]
-    return seg
-
-
-def parse_options(raw):
-    o = {"kinds": []}
-    i = 0
-    while i < len(raw):
-        kind = raw[i]
-        if kind == 0:
-            break
-        if kind == 1:
-            o["kinds"].append(1)
-            i += 1
-            continue
-        if i + 1 >= len(raw):
-            o["bad"] = True
-            break
-        ln = raw[i + 1]
-        if ln < 2 or i + ln > len(raw):
-            o["bad"] = True
-            break
-        body = raw[i + 2:i + ln]
-        o["kinds"].append(kind)
-        if kind == 2 and ln == 4:
-            o["mss"] = struct.unpack("!H", body)[0]
-        elif kind == 3 and ln == 3:
-            o["ws"] = body[0]
-        elif kind == 4 and ln == 2:
-            o["sack_perm"] = True
-        elif kind == 8 and ln == 10:
-            o["ts"] = list(struct.unpack("!II", body))
-        i += ln
-    return o
-
-
-def parse_packet(pkt, t):
-    """An IPv4 packet with a TCP segment -> dict, or None."""
-    if len(pkt) < 20 or pkt[0] >> 4 != 4:
-        return None
-    ihl = (pkt[0] & 0xf) * 4
-    tot = struct.unpack("!H", pkt[2:4])[0]
-    if pkt[9] != socket.IPPROTO_TCP or len(pkt) < ihl + 20:
-        return None
-    src = socket.inet_ntoa(pkt[12:16])
-    dst = socket.inet_ntoa(pkt[16:20])
-    seg = pkt[ihl:tot]
-    sport, dport, seq, ack, off, fl, win, _, urg = \
-        struct.unpack("!HHIIBBHHH", seg[:20])
-    doff = (off >> 4) * 4
-    return {
-        "src": src, "dst": dst, "sport": sport, "dport": dport,
-        "seq": seq, "ack": ack, "flags": flags_str(fl), "flagbits": fl,
-        "window": win, "urg": urg, "doff": doff,
-        "options": parse_options(seg[20:doff]),
-        "len": len(seg) - doff, "ttl": pkt[8], "tos": pkt[1],
-        "csum_ok": tcp_csum(src, dst, seg) == 0, "t": t,
-    }
 
 
 class Peer:
@@ -240,49 +109,18 @@ class Peer:
         self.last_send = time.time()
         self.listeners = {}         # port -> socket
         self.children = {}          # port -> [socket]
-        self.raw = socket.socket(socket.AF_INET, socket.SOCK_RAW,
-                                 socket.IPPROTO_TCP)
-        self.raw.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-        try:
-            self.raw.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE,
-                                8 << 20)
-        except OSError:
-            self.raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
-        self.raw.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl)
-        self.libc = None
+        self.raw = synq_lib.raw_tcp_socket(rcvbuf=8 << 20, ttl=ttl,
+                                           timestamps=True)
 
     # --- the server namespace ------------------------------------------
 
-    def _setns(self, fd):
-        if self.libc is None:
-            self.libc = ctypes.CDLL(None, use_errno=True)
-        if self.libc.setns(fd, CLONE_NEWNET) != 0:
-            e = ctypes.get_errno()
-            raise OSError(e, "setns: " + os.strerror(e))
-
     def in_srv_netns(self, fn):
         """fn() called in the server namespace."""
-        if not self.srv_netns:
-            return fn()
-        own = os.open("/proc/self/ns/net", os.O_RDONLY)
-        path = self.srv_netns
-        if "/" not in path:
-            path = "/run/netns/" + path
-        target = os.open(path, os.O_RDONLY)
-        try:
-            self._setns(target)
-            try:
-                return fn()
-            finally:
-                self._setns(own)
-        finally:
-            os.close(target)
-            os.close(own)
+        return synq_lib.in_netns(self.srv_netns, fn)
 
     def srv_socket(self):
         """A synq socket created in the server namespace."""
-        return self.in_srv_netns(lambda: socket.socket(
-            socket.AF_INET, socket.SOCK_STREAM, IPPROTO_SYNQ))
+        return self.in_srv_netns(synq_lib.synq_socket)
 
     # --- receiving -----------------------------------------------------
 
@@ -300,12 +138,8 @@ class Peer:
                         65535, socket.CMSG_SPACE(16), socket.MSG_DONTWAIT)
                 except BlockingIOError:
                     break
-                t = time.time()
-                for lvl, typ, cdata in anc:
-                    if lvl == socket.SOL_SOCKET and typ == SO_TIMESTAMPNS:
-                        sec, nsec = struct.unpack("=qq", cdata[:16])
-                        t = sec + nsec / 1e9
-                seg = parse_packet(data, t)
+                t = synq_lib.recv_timestamp(anc, time.time())
+                seg = synq_lib.parse_packet(data, t)
                 if seg is None or seg["src"] != self.dst:
                     continue
                 key = (seg["dport"], seg["sport"])
@@ -344,7 +178,7 @@ class Peer:
         flags = flags_num(a.get("flags", "S"))
         opts = build_options(a)
         payload = a.get("payload", "").encode()
-        seg = make_segment(
+        seg = synq_lib.tcp_segment(
             self.src, self.dst, sport, dport, seq, ack, flags,
             window=int(a.get("window", "65535"), 0),
             urg=int(a.get("urg", "0"), 0), opts=opts, payload=payload,
@@ -377,8 +211,7 @@ class Peer:
         def write():
             for k, v in a.items():
                 # /proc/sys/net is the namespace of whoever opens it.
-                with open("/proc/sys/" + k.replace(".", "/"), "w") as f:
-                    f.write(v + "\n")
+                synq_lib.write_sysctl(k, v)
         self.in_srv_netns(write)
         return {"ok": True}
 
@@ -393,11 +226,7 @@ class Peer:
         return {"ok": True}
 
     def info(self, port):
-        s = self.listeners[port]
-        raw = s.getsockopt(SOL_SYNQ, SYNQ_INFO, struct.calcsize(INFO_FMT))
-        if len(raw) != struct.calcsize(INFO_FMT):
-            raise OSError(errno.EINVAL, "SYNQ_INFO: %d bytes" % len(raw))
-        return dict(zip(INFO_FIELDS, struct.unpack(INFO_FMT, raw)))
+        return synq_lib.synq_info(self.listeners[port])
 
     def cmd_info(self, a):
         return self.info(int(a["port"]))
