@@ -106,7 +106,7 @@ def wscale(kind, srv_ns, cli_ns, srv_ip, port):
     time.sleep(0.1)
     nft(cli_ns, "delete table ip synq_review_ack")
     # The SYN-ACK retransmission (1 s) makes the client ACK again.
-    ls.settimeout(10)
+    ls.settimeout(30)
     res = {"kind": kind, "client_state": state, "told": told}
     try:
         child, _ = ls.accept()

@@ -52,6 +52,13 @@ check_nfqueue() {
 
 check_wscale() {
 	local kind port=7110 rc=0
+	# On the debug kernel TCP's own run (the oracle) once got no child
+	# within the accept timeout; not understood yet: the stock lanes run
+	# this scenario, the debug lane does not.
+	if [ "${SYNQ_DEBUG_KERNEL:-0}" = 1 ]; then
+		skip "TCP's run of it is not reliable on the debug kernel yet"
+		return
+	fi
 	for kind in tcp synq; do
 		review wscale "$kind" "$NS_SRV" "$NS_CLI" "$SRV_IP" "$port" ||
 			return 1
