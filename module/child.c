@@ -6,8 +6,9 @@
  * it is filled from the entry as tcp_conn_request() would have filled it,
  * and tcp_get_cookie_sock() (compat.c: the syncookie path of TCP itself) clones the
  * template into a child in TCP_SYN_RECV, hashes it in ehash and puts it on
- * the template's accept queue.  The ACK then goes on to tcp_v4_rcv(), which
- * finds the child and moves it to ESTABLISHED, data and all.
+ * the template's accept queue.  The caller (input.c) then has TCP process
+ * the ACK on the child, still locked, which moves it to ESTABLISHED: no
+ * accept() sees it before.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -130,12 +131,13 @@ static int synq_reqsk_fill(struct synq_sock *ss, struct request_sock *req,
 }
 
 /*
- * Make the child and put it on the accept queue, waking acceptors; false
- * when TCP refused it (accept queue full, no memory, the listener closing,
- * or the 4-tuple already in ehash).
+ * Make the child and put it on the accept queue: it comes back bh-locked,
+ * with a reference for the caller, in TCP_SYN_RECV.  NULL when TCP refused
+ * it (accept queue full, no memory, the listener closing, or the 4-tuple
+ * already in ehash).
  */
-bool synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
-		       const struct synq_entry *e)
+struct sock *synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
+			       const struct synq_entry *e)
 {
 	struct sock *tmpl = synq_tmpl(ss);
 	struct request_sock *req;
@@ -146,30 +148,26 @@ bool synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
 	synq_sync_inherited_bh(&ss->inet.sk, tmpl);
 	req = synq_reqsk_alloc(tmpl);
 	if (!req)
-		return false;
+		return NULL;
 	if (synq_reqsk_fill(ss, req, skb, e, &dst, &fl4)) {
 		__reqsk_free(req);
-		return false;
+		return NULL;
 	}
 	if (security_inet_conn_request(tmpl, skb, req)) {
 		dst_release(dst);
 		__reqsk_free(req);
-		return false;
+		return NULL;
 	}
 	/* It takes our reference on dst, and drops it if it fails. */
 	child = synq_get_cookie_sock(tmpl, skb, req, dst);
 	if (!child)
-		return false;
-	/* It comes back bh-locked, with a reference for us. */
-	__acquire(&child->sk_lock.slock);
+		return NULL;
+	synq_child_init_ops(child);
 	/*
 	 * ip_queue_xmit() builds the child's IP headers from this flow, which
 	 * inet_csk_route_child_sock() would have filled: without it the
 	 * child's segments have no addresses (cookie_v4_check() does the same).
 	 */
 	inet_sk(child)->cork.fl.u.ip4 = fl4;
-	tmpl->sk_data_ready(tmpl);
-	bh_unlock_sock(child);
-	sock_put(child);
-	return true;
+	return child;
 }

@@ -84,6 +84,22 @@ int synq_accept(struct socket *sock, struct socket *newsock, int flags,
 		bool kern);
 #endif
 
+/* TCP-AO's options (6.7), which a synq listener refuses as it does MD5. */
+static inline bool synq_tcp_opt_is_ao(int optname)
+{
+#ifdef TCP_AO_ADD_KEY
+	switch (optname) {
+	case TCP_AO_ADD_KEY:
+	case TCP_AO_DEL_KEY:
+	case TCP_AO_INFO:
+	case TCP_AO_GET_KEYS:
+	case TCP_AO_REPAIR:
+		return true;
+	}
+#endif
+	return false;
+}
+
 /* Which replacements this build carries (modinfo synq: compat). */
 #define SYNQ_COMPAT_INFO						\
 	"cookie_sock=" SYNQ_COMPAT_COOKIE_SOCK				\

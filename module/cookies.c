@@ -202,10 +202,13 @@ bool synq_want_cookie(struct synq_sock *ss, struct synq_net *sn, bool full)
 
 	if (mode == 2) {
 		SYNQ_INC_STATS(sn, SYNQ_MIB_REQQFULLDOCOOKIES);
+		__NET_INC_STATS(sn->net, LINUX_MIB_TCPREQQFULLDOCOOKIES);
 		return true;
 	}
+	/* TCP has no pause; to TcpExt it is a cookie instead of a slot. */
 	if (mode && synq_paused(ss)) {
 		SYNQ_INC_STATS(sn, SYNQ_MIB_PAUSEDCOOKIES);
+		__NET_INC_STATS(sn->net, LINUX_MIB_TCPREQQFULLDOCOOKIES);
 		return true;
 	}
 	if (!full)
@@ -219,6 +222,7 @@ bool synq_want_cookie(struct synq_sock *ss, struct synq_net *sn, bool full)
 	synq_flood_warn(ss, "sending cookies");
 	synq_pause_account(ss, sn);
 	SYNQ_INC_STATS(sn, SYNQ_MIB_REQQFULLDOCOOKIES);
+	__NET_INC_STATS(sn->net, LINUX_MIB_TCPREQQFULLDOCOOKIES);
 	return true;
 }
 

@@ -1,114 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * synq: where segments come in.
+ * synq: final ACKs and RSTs for pending entries.
  *
- * A netfilter hook at LOCAL_IN sees every IPv4 segment for this host.  Those
- * for other ports leave after one bit test; segments of established
- * connections are left to TCP.  For a listener's port: a SYN goes into the
- * SYN table and is answered with a SYN-ACK (output.c), an in-window RST
- * removes its entry, and the final ACK becomes a child (child.c) and then
- * continues to tcp_v4_rcv().  Anything synq does not claim goes on to TCP,
- * which answers it exactly as it would with no listener: that is Linux's own
- * answer for a bad ACK to a listener too (an RST).
+ * SYNs reach synq through TCP (syn.c).  What TCP cannot do for us is the
+ * rest of the handshake: an entry is no request_sock, so to TCP the final
+ * ACK, an RST for an entry and a returning cookie would meet a bare
+ * listener, which answers an ACK with an RST.  A netfilter hook at the end
+ * of LOCAL_IN takes exactly those: for a segment to a synq port that is no
+ * SYN, belongs to no connection and finds a template in TCP's listening
+ * hash (the lookup TCP itself would make, sk_lookup BPF included).
+ * Everything else goes on to TCP untouched.
  *
- * At LOCAL_IN skb->data is the IP header, the TCP checksum is unchecked and
- * TCP_SKB_CB is not filled: the header is read here, the checksum verified
- * before acting, and skb->cb is left alone.
+ * The hook runs after every filter, security, NAT and helper hook
+ * (NF_IP_PRI_CONNTRACK_CONFIRM - 1): a firewall at any priority sees and
+ * may drop these segments before synq acts on them, as it would before
+ * tcp_v4_rcv().  Then synq does what tcp_v4_rcv() does for a segment that
+ * finds a request (its TCP_NEW_SYN_RECV branch), with the template as the
+ * listener: the checksum, the IPsec policy, TCP-MD5 (none: the option is
+ * refused on synq listeners), min_ttl, the socket filter; then what
+ * tcp_check_req() does (ACK number, PAWS, window); and completes the child
+ * as tcp_child_process() does, so the ACK moves it to ESTABLISHED under the
+ * child's lock before accept() can take it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
+#include <net/busy_poll.h>
 #include <net/inet_hashtables.h>
-#include <net/inet_timewait_sock.h>
 #include <net/ip.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/route.h>
 #include <net/tcp.h>
+#include <net/xfrm.h>
 
-#include "synq.h"
+#include "input.h"
 
-/*
- * After raw/filter/nat tables (firewall rules see SYNs first) and before
- * conntrack's confirm at NF_IP_PRI_CONNTRACK_CONFIRM.
- */
-#define SYNQ_HOOK_PRIORITY	(NF_IP_PRI_FILTER + 1)
-
-struct synq_seg {
-	struct synq_sock *ss;
-	struct synq_net *sn;
-	const struct tcphdr *th;
-	struct synq_tuple t;
-	u32 seq;
-	u32 ack_seq;
-	u32 tw_isn;		/* ISN chosen when a SYN recycles a TIME_WAIT */
-};
-
-struct synq_opts {
-	u16 mss;
-	u8 wscale;
-	bool wscale_ok;
-	bool sack_ok;
-	bool saw_tstamp;
-	u32 tsval;
-};
-
-/*
- * TCP options of a SYN or ACK (tcp_parse_options() would write TCP_SKB_CB,
- * which at LOCAL_IN is still the IP layer's).  Malformed options end the
- * parse as they do in TCP; what the netns has turned off is ignored.
- */
-static void synq_parse_options(const struct net *net, const struct tcphdr *th,
-			       struct synq_opts *o)
-{
-	const u8 *ptr = (const u8 *)(th + 1);
-	int length = th->doff * 4 - sizeof(*th);
-
-	memset(o, 0, sizeof(*o));
-	while (length > 0) {
-		int opcode = *ptr++;
-		int opsize;
-
-		if (opcode == TCPOPT_EOL)
-			return;
-		if (opcode == TCPOPT_NOP) {
-			length--;
-			continue;
-		}
-		if (length < 2)
-			return;
-		opsize = *ptr++;
-		if (opsize < 2 || opsize > length)
-			return;
-		switch (opcode) {
-		case TCPOPT_MSS:
-			if (opsize == TCPOLEN_MSS && th->syn)
-				o->mss = get_unaligned_be16(ptr);
-			break;
-		case TCPOPT_WINDOW:
-			if (opsize == TCPOLEN_WINDOW && th->syn &&
-			    READ_ONCE(net->ipv4.sysctl_tcp_window_scaling)) {
-				o->wscale_ok = true;
-				o->wscale = min_t(u8, *ptr, TCP_MAX_WSCALE);
-			}
-			break;
-		case TCPOPT_SACK_PERM:
-			if (opsize == TCPOLEN_SACK_PERM && th->syn &&
-			    READ_ONCE(net->ipv4.sysctl_tcp_sack))
-				o->sack_ok = true;
-			break;
-		case TCPOPT_TIMESTAMP:
-			if (opsize == TCPOLEN_TIMESTAMP &&
-			    READ_ONCE(net->ipv4.sysctl_tcp_timestamps)) {
-				o->saw_tstamp = true;
-				o->tsval = get_unaligned_be32(ptr);
-			}
-			break;
-		}
-		ptr += opsize - 2;
-		length -= opsize;
-	}
-}
+/* Last but conntrack's confirm: see the comment at the top. */
+#define SYNQ_HOOK_PRIORITY	(NF_IP_PRI_CONNTRACK_CONFIRM - 1)
 
 /* A segment synq has answered in full: TCP never sees it. */
 static unsigned int synq_consume(struct sk_buff *skb)
@@ -117,175 +46,81 @@ static unsigned int synq_consume(struct sk_buff *skb)
 	return NF_STOLEN;
 }
 
+static unsigned int synq_drop(struct synq_seg *s, struct sk_buff *skb,
+			      enum synq_mib_field why)
+{
+	synq_count_drop(s, why);
+	return synq_consume(skb);
+}
+
 /*
- * Conntrack confirms a flow's first packet at NF_IP_PRI_CONNTRACK_CONFIRM,
- * after this hook.  A SYN-ACK sent before that would be a new, invalid flow
- * to it, and a stateful firewall would drop the handshake; so a SYN is
- * confirmed here, before its answer, through the kernel's own nf_ct_hook
- * (no dependency on nf_conntrack.ko).  False: conntrack refused it, drop.
+ * The ACK's flow leaves LOCAL_IN here, before conntrack's confirm: confirm
+ * it now, as the hook would (an ACK can open a flow when conntrack picks up
+ * connections mid-stream), through the kernel's nf_ct_hook (no dependency
+ * on nf_conntrack.ko); then drop the reference as tcp_v4_rcv() does.
  */
-static bool synq_ct_confirm(struct sk_buff *skb)
+static void synq_ct_leave(struct sk_buff *skb)
 {
 	enum ip_conntrack_info ctinfo;
 	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
 	const struct nf_ct_hook *ct_hook;
 
-	if (!ct || nf_ct_is_confirmed(ct))
-		return true;
-	ct_hook = rcu_dereference(nf_ct_hook);
-	return !ct_hook || ct_hook->confirm(skb) == NF_ACCEPT;
+	if (ct && !nf_ct_is_confirmed(ct)) {
+		ct_hook = rcu_dereference(nf_ct_hook);
+		if (ct_hook)
+			ct_hook->confirm(skb);
+	}
+	nf_reset_ct(skb);
 }
 
-static unsigned int synq_drop(struct synq_seg *s, struct sk_buff *skb,
-			      enum synq_mib_field why)
+/* tcp_v4_fill_cb() (static in tcp_ipv4.c), for a segment we hand to TCP. */
+static void synq_fill_cb(struct sk_buff *skb, const struct tcphdr *th)
 {
-	SYNQ_INC_STATS(s->sn, why);
-	SYNQ_INC_STATS(s->sn, SYNQ_MIB_LISTENDROPS);
-	atomic64_inc(&s->ss->drops);
-	return synq_consume(skb);
+	memmove(&TCP_SKB_CB(skb)->header.h4, IPCB(skb),
+		sizeof(struct inet_skb_parm));
+	barrier();
+
+	TCP_SKB_CB(skb)->seq = ntohl(th->seq);
+	TCP_SKB_CB(skb)->end_seq = (TCP_SKB_CB(skb)->seq + th->syn + th->fin +
+				    skb->len - th->doff * 4);
+	TCP_SKB_CB(skb)->ack_seq = ntohl(th->ack_seq);
+	TCP_SKB_CB(skb)->tcp_flags = tcp_flag_byte(th);
+	TCP_SKB_CB(skb)->tcp_tw_isn = 0;
+	TCP_SKB_CB(skb)->ip_dsfield = ipv4_get_dsfield(ip_hdr(skb));
+	TCP_SKB_CB(skb)->sacked = 0;
+	TCP_SKB_CB(skb)->has_rxtstamp =
+			skb->tstamp || skb_hwtstamps(skb)->hwtstamp;
 }
 
-static void synq_entry_init(struct synq_seg *s, struct sk_buff *skb,
-			    struct synq_entry *e)
+/*
+ * tcp_child_process() (not exported since 6.12), with the child's own
+ * backlog_rcv, tcp_v4_do_rcv(), which moves it to ESTABLISHED (data and
+ * all) or resets it, and always frees the skb.  The child comes bh-locked
+ * with a reference (synq_child_create()); the listener is woken as TCP
+ * wakes it.
+ */
+static unsigned int synq_child_process(struct synq_seg *s,
+				       struct sk_buff *skb, struct sock *child)
 {
 	struct sock *tmpl = synq_tmpl(s->ss);
-	struct net *net = sock_net(tmpl);
-	const struct tcphdr *th = s->th;
-	u16 user_mss = READ_ONCE(tcp_sk(tmpl)->rx_opt.user_mss);
-	struct synq_opts o;
-	bool ect;
+	int state = child->sk_state;
 
-	synq_parse_options(net, th, &o);
-	e->t = s->t;
-	e->irs = s->seq;
-	e->iss = s->tw_isn;
-	e->mss = o.mss ? o.mss : TCP_MSS_DEFAULT;
-	if (user_mss && user_mss < e->mss)
-		e->mss = user_mss;
-	e->tstamp_ok = o.saw_tstamp;
-	e->ts_recent = o.saw_tstamp ? o.tsval : 0;
-	e->sack_ok = o.sack_ok;
-	e->snd_wscale = o.wscale_ok ? o.wscale : SYNQ_NO_WSCALE;
-	synq_entry_set_expires(e, jiffies + TCP_TIMEOUT_INIT);
-	/* RFC 3168 6.1.1, as tcp_ecn_create_request(). */
-	ect = !INET_ECN_is_not_ect(ip_hdr(skb)->tos);
-	e->ecn_ok = th->ece && th->cwr && (!ect || th->res1) &&
-		    READ_ONCE(net->ipv4.sysctl_tcp_ecn);
-}
-
-/* No state: the SYN-ACK's ISS is the cookie, its TSval offset a hash. */
-static unsigned int synq_send_cookie(struct synq_seg *s, struct sk_buff *skb)
-{
-	struct synq_entry e = {};
-
-	synq_entry_init(s, skb, &e);
-	e.iss = synq_cookie_make(s->sn, &e);
-	synq_send_synack(s->ss, &e);
-	atomic64_inc(&s->ss->cookies_sent);
-	SYNQ_INC_STATS(s->sn, SYNQ_MIB_SYNCOOKIESSENT);
-	return synq_consume(skb);
-}
-
-/*
- * Whether a SYN without an entry gets one, a cookie or nothing; returns 0,
- * or the MIB field to drop it under.  Under the bucket lock.
- */
-static int synq_syn_verdict(struct synq_seg *s, struct sk_buff *skb,
-			    const struct synq_table *t, bool *cookie)
-{
-	/* A recycled TIME_WAIT needs no table slot to prove itself (as TCP). */
-	bool full = synq_table_is_full(t) && !s->tw_isn;
-
-	*cookie = !s->tw_isn && synq_want_cookie(s->ss, s->sn, full);
-	if (full && !*cookie)
-		return SYNQ_MIB_REQQFULLDROP;
-	if (sk_acceptq_is_full(synq_tmpl(s->ss))) {
-		atomic64_inc(&s->ss->overflows);
-		return SYNQ_MIB_LISTENOVERFLOWS;
+	__acquire(&child->sk_lock.slock);	/* held since synq_child_create() */
+	SYNQ_INC_STATS(s->sn, SYNQ_MIB_CHILDREN);
+	synq_ct_leave(skb);
+	synq_fill_cb(skb, s->th);
+	sk_mark_napi_id_set(child, skb);
+	tcp_segs_in(tcp_sk(child), skb);
+	if (!sock_owned_by_user(child)) {
+		child->sk_backlog_rcv(child, skb);
+		if (state == TCP_SYN_RECV && child->sk_state != state)
+			tmpl->sk_data_ready(tmpl);
+	} else {
+		__sk_add_backlog(child, skb);
 	}
-	if (!synq_ct_confirm(skb))
-		return SYNQ_MIB_CTDROP;
-	return 0;
-}
-
-/*
- * Has the 4-tuple become a connection since synq_established() looked?  A
- * final ACK on another CPU puts its child in ehash, then unlinks the entry,
- * both under the bucket lock we hold now: a SYN that found neither would
- * make a second entry for a connected peer.  TCP answers that SYN.
- */
-static bool synq_connected_meanwhile(const struct synq_seg *s,
-				     struct sk_buff *skb)
-{
-	struct net *net = s->sn->net;
-	struct sock *sk;
-
-	if (s->tw_isn)
-		return false;	/* we killed its TIME_WAIT: nothing else there */
-	sk = __inet_lookup_established(net, net->ipv4.tcp_death_row.hashinfo,
-				       s->t.raddr, s->t.rport, s->t.laddr,
-				       ntohs(s->t.lport), inet_iif(skb),
-				       inet_sdif(skb));
-	if (!sk)
-		return false;
-	sock_gen_put(sk);
-	return true;
-}
-
-/* One critical section: a twin SYN on another CPU waits, then is a dup. */
-static unsigned int synq_rcv_syn(struct synq_seg *s, struct sk_buff *skb)
-{
-	struct synq_table *t = rcu_dereference(s->ss->table);
-	struct synq_bucket *b;
-	struct synq_entry *e;
-	spinlock_t *lock;		/* of the bucket: one per SYN */
-	bool cookie;
-	int why;
-
-	if (!t)
-		return NF_ACCEPT;
-	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
-		return synq_drop(s, skb, SYNQ_MIB_MALFORMED);
-	SYNQ_INC_STATS(s->sn, SYNQ_MIB_SYNS);
-
-	b = synq_table_bucket(t, &s->t);
-	lock = synq_bucket_lock(t, b);
-	spin_lock(lock);
-	e = synq_bucket_find(t, b, &s->t);
-	if (e) {
-		/* A retransmitted SYN: same entry, same ISN. */
-		synq_send_synack(s->ss, e);
-		spin_unlock(lock);
-		SYNQ_INC_STATS(s->sn, SYNQ_MIB_DUPSYNS);
-		return synq_consume(skb);
-	}
-	if (synq_connected_meanwhile(s, skb)) {
-		spin_unlock(lock);
-		return NF_ACCEPT;
-	}
-	why = synq_syn_verdict(s, skb, t, &cookie);
-	if (why || cookie) {
-		spin_unlock(lock);
-		return why ? synq_drop(s, skb, why) : synq_send_cookie(s, skb);
-	}
-
-	e = synq_entry_alloc();
-	if (!e) {
-		spin_unlock(lock);
-		return synq_drop(s, skb, SYNQ_MIB_NOMEM);
-	}
-	synq_entry_init(s, skb, e);
-	if (!e->iss)
-		e->iss = synq_isn(s->sn, &s->t);
-	if (synq_table_insert_locked(t, b, e)) {
-		spin_unlock(lock);
-		synq_entry_free(e);
-		return synq_drop(s, skb, SYNQ_MIB_REQQFULLDROP);
-	}
-	synq_send_synack(s->ss, e);
-	spin_unlock(lock);
-	SYNQ_INC_STATS(s->sn, SYNQ_MIB_SYNACKS);
-	return synq_consume(skb);
+	bh_unlock_sock(child);
+	sock_put(child);
+	return NF_STOLEN;
 }
 
 /*
@@ -297,12 +132,64 @@ static bool synq_in_window(const struct synq_entry *e, u32 seq)
 	return seq - (e->irs + 1) < 65535U;
 }
 
+/*
+ * What tcp_v4_rcv() checks, with the listener, before tcp_check_req()
+ * acts on a segment for a request: false to drop it (counted as TCP
+ * counts).  min_ttl is checked too, which TCP does for the SYN only.
+ */
+static bool synq_listener_accepts(struct synq_seg *s, struct sk_buff *skb)
+{
+	struct sock *tmpl = synq_tmpl(s->ss);
+	struct net *net = sock_net(tmpl);
+	struct synq_opts o;
+
+	if (ip_hdr(skb)->ttl < READ_ONCE(inet_sk(tmpl)->min_ttl)) {
+		__NET_INC_STATS(net, LINUX_MIB_TCPMINTTLDROP);
+		return false;
+	}
+	if (!xfrm4_policy_check(tmpl, XFRM_POLICY_IN, skb))
+		return false;
+	/* No MD5 key can be set on a synq listener: an option is unexpected. */
+	synq_parse_options(net, s->th, &o);
+	if (o.md5) {
+		__NET_INC_STATS(net, LINUX_MIB_TCPMD5UNEXPECTED);
+		return false;
+	}
+	/* tcp_filter(): socket filter, cgroup BPF ingress, the LSM. */
+	if (sk_filter_trim_cap(tmpl, skb, s->th->doff * 4) ||
+	    !synq_filter_accepts(s->ss, skb, s->th->doff * 4))
+		return false;
+	s->th = (const struct tcphdr *)skb->data;	/* it may have moved */
+	return true;
+}
+
+static unsigned int synq_refuse(struct synq_seg *s, struct sk_buff *skb)
+{
+	sk_drops_add(synq_tmpl(s->ss), skb);
+	SYNQ_INC_STATS(s->sn, SYNQ_MIB_LISTENDROPS);
+	atomic64_inc(&s->ss->drops);
+	kfree_skb(skb);
+	return NF_STOLEN;
+}
+
+/*
+ * tcp_check_req()'s PAWS test, tcp_paws_reject() with a zero window, on
+ * the entry's ts_recent.
+ */
+static bool synq_paws_reject(const struct synq_opts *o,
+			     const struct synq_entry *e)
+{
+	return e->tstamp_ok && o->saw_tstamp && e->ts_recent &&
+	       (s32)(e->ts_recent - o->tsval) > 0;
+}
+
 /* RFC 5961 3.2 is TCP's business; a pending SYN only needs the RST in window. */
 static unsigned int synq_rcv_rst(struct synq_seg *s, struct sk_buff *skb)
 {
 	struct synq_table *t = rcu_dereference(s->ss->table);
 	struct synq_bucket *b;
 	struct synq_entry *e;
+	struct synq_opts o;
 	spinlock_t *lock;		/* of the bucket */
 
 	if (!t)
@@ -310,30 +197,37 @@ static unsigned int synq_rcv_rst(struct synq_seg *s, struct sk_buff *skb)
 	b = synq_table_bucket(t, &s->t);
 	if (!synq_bucket_find(t, b, &s->t))
 		return NF_ACCEPT;
+	if (!synq_listener_accepts(s, skb))
+		return synq_refuse(s, skb);
+	synq_parse_options(s->sn->net, s->th, &o);
 
 	lock = synq_bucket_lock(t, b);
 	spin_lock(lock);
 	e = synq_bucket_find(t, b, &s->t);
-	if (!e || !synq_in_window(e, s->seq)) {
+	if (!e) {
 		spin_unlock(lock);
-		return NF_ACCEPT;
+		return NF_ACCEPT;	/* a child meanwhile: TCP's */
+	}
+	/* tcp_check_req(): PAWS holds for RSTs too (the request is young). */
+	if (synq_paws_reject(&o, e) || !synq_in_window(e, s->seq)) {
+		spin_unlock(lock);
+		return synq_consume(skb);	/* as TCP: no answer to an RST */
 	}
 	synq_table_unlink_locked(t, b, e);
 	spin_unlock(lock);
 	synq_entry_free(e);
 	SYNQ_INC_STATS(s->sn, SYNQ_MIB_RSTS);
+	__NET_INC_STATS(sock_net(synq_tmpl(s->ss)), LINUX_MIB_EMBRYONICRSTS);
 	return synq_consume(skb);
 }
 
-static void synq_update_ts_recent(struct synq_seg *s, struct synq_entry *e)
+/* As tcp_check_req() keeps the TSval of an acceptable segment. */
+static void synq_update_ts_recent(const struct synq_seg *s,
+				  const struct synq_opts *o,
+				  struct synq_entry *e)
 {
-	struct synq_opts o;
-
-	if (!e->tstamp_ok)
-		return;
-	synq_parse_options(s->sn->net, s->th, &o);
-	if (o.saw_tstamp && (s32)(o.tsval - e->ts_recent) > 0)
-		e->ts_recent = o.tsval;
+	if (e->tstamp_ok && o->saw_tstamp && !after(s->seq, e->irs + 1))
+		e->ts_recent = o->tsval;
 }
 
 /*
@@ -348,6 +242,8 @@ static unsigned int synq_overflow(struct synq_seg *s, struct sk_buff *skb)
 	if (synq_abort_on_overflow(s->ss)) {
 		SYNQ_INC_STATS(s->sn, SYNQ_MIB_LISTENOVERFLOWS);
 		SYNQ_INC_STATS(s->sn, SYNQ_MIB_OVERFLOWRESETS);
+		__NET_INC_STATS(s->sn->net, LINUX_MIB_LISTENOVERFLOWS);
+		tcp_listendrop(synq_tmpl(s->ss));
 		return NF_ACCEPT;
 	}
 	return synq_drop(s, skb, SYNQ_MIB_LISTENOVERFLOWS);
@@ -363,17 +259,9 @@ static bool synq_defer_accept(const struct synq_seg *s,
 {
 	const struct sock *tmpl = synq_tmpl(s->ss);
 	u8 defer = READ_ONCE(inet_csk(tmpl)->icsk_accept_queue.rskq_defer_accept);
-	const struct iphdr *iph = ip_hdr(skb);
 
 	return e->num_retrans < defer && !s->th->fin &&
-	       ntohs(iph->tot_len) == iph->ihl * 4 + s->th->doff * 4;
-}
-
-/* The child is on the accept queue: TCP takes the ACK and finds it. */
-static unsigned int synq_child_ready(struct synq_seg *s)
-{
-	SYNQ_INC_STATS(s->sn, SYNQ_MIB_CHILDREN);
-	return NF_ACCEPT;
+	       skb->len == s->th->doff * 4;
 }
 
 /*
@@ -387,6 +275,7 @@ static unsigned int synq_rcv_cookie_ack(struct synq_seg *s,
 	struct sock *tmpl = synq_tmpl(s->ss);
 	struct synq_entry e = {};
 	struct synq_opts o;
+	struct sock *child;
 
 	if (!synq_cookie_expected(s->ss))
 		return NF_ACCEPT;
@@ -394,10 +283,14 @@ static unsigned int synq_rcv_cookie_ack(struct synq_seg *s,
 	e.irs = s->seq - 1;
 	if (!synq_cookie_check(s->sn, &e, s->ack_seq - 1)) {
 		SYNQ_INC_STATS(s->sn, SYNQ_MIB_SYNCOOKIESFAILED);
+		__NET_INC_STATS(s->sn->net, LINUX_MIB_SYNCOOKIESFAILED);
 		return NF_ACCEPT;
 	}
+	if (!synq_listener_accepts(s, skb))
+		return synq_refuse(s, skb);
 	atomic64_inc(&s->ss->cookies_recv);
 	SYNQ_INC_STATS(s->sn, SYNQ_MIB_SYNCOOKIESRECV);
+	__NET_INC_STATS(s->sn->net, LINUX_MIB_SYNCOOKIESRECV);
 
 	synq_parse_options(s->sn->net, s->th, &o);
 	if (o.saw_tstamp) {
@@ -407,9 +300,24 @@ static unsigned int synq_rcv_cookie_ack(struct synq_seg *s,
 	if (sk_acceptq_is_full(tmpl))
 		return synq_overflow(s, skb);
 
-	if (!synq_child_create(s->ss, skb, &e))
+	child = synq_child_create(s->ss, skb, &e);
+	if (!child)
 		return synq_drop(s, skb, SYNQ_MIB_NOMEM);
-	return synq_child_ready(s);
+	return synq_child_process(s, skb, child);
+}
+
+/* An ACK of ours that tcp_check_req() would refuse: re-ACK, keep the entry. */
+static unsigned int synq_bad_ack(struct synq_seg *s, struct sk_buff *skb,
+				 struct synq_entry *e, spinlock_t *lock,
+				 bool paws)
+	__releases(lock)
+{
+	synq_send_ack(s->ss, e);
+	spin_unlock(lock);
+	SYNQ_INC_STATS(s->sn, SYNQ_MIB_BADACKS);
+	if (paws)
+		__NET_INC_STATS(s->sn->net, LINUX_MIB_PAWSESTABREJECTED);
+	return synq_consume(skb);
 }
 
 static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
@@ -418,6 +326,8 @@ static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
 	struct sock *tmpl = synq_tmpl(s->ss);
 	struct synq_bucket *b;
 	struct synq_entry *e;
+	struct synq_opts o;
+	struct sock *child;
 	spinlock_t *lock;		/* of the bucket */
 
 	if (!t)
@@ -425,6 +335,8 @@ static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
 	b = synq_table_bucket(t, &s->t);
 	if (!synq_bucket_find(t, b, &s->t))
 		return synq_rcv_cookie_ack(s, skb);
+	if (!synq_listener_accepts(s, skb))
+		return synq_refuse(s, skb);
 
 	lock = synq_bucket_lock(t, b);
 	spin_lock(lock);
@@ -439,18 +351,17 @@ static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
 		SYNQ_INC_STATS(s->sn, SYNQ_MIB_BADACKS);
 		return NF_ACCEPT;
 	}
-	if (!synq_in_window(e, s->seq)) {
-		/* As tcp_check_req(): re-ACK, keep the entry. */
-		synq_send_ack(s->ss, e);
-		spin_unlock(lock);
-		SYNQ_INC_STATS(s->sn, SYNQ_MIB_BADACKS);
-		return synq_consume(skb);
-	}
-	synq_update_ts_recent(s, e);
+	synq_parse_options(s->sn->net, s->th, &o);
+	if (synq_paws_reject(&o, e))
+		return synq_bad_ack(s, skb, e, lock, true);
+	if (!synq_in_window(e, s->seq))
+		return synq_bad_ack(s, skb, e, lock, false);
+	synq_update_ts_recent(s, &o, e);
 	if (synq_defer_accept(s, skb, e)) {
 		synq_table_mark_acked_locked(t, e);
 		spin_unlock(lock);
 		SYNQ_INC_STATS(s->sn, SYNQ_MIB_DEFERACCEPTDROP);
+		__NET_INC_STATS(s->sn->net, LINUX_MIB_TCPDEFERACCEPTDROP);
 		return synq_consume(skb);
 	}
 	if (sk_acceptq_is_full(tmpl)) {
@@ -469,40 +380,17 @@ static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
 	 * another CPU then finds one or the other, never neither (which
 	 * would make TCP reset the connection).
 	 */
-	if (synq_child_create(s->ss, skb, e)) {
+	child = synq_child_create(s->ss, skb, e);
+	if (child) {
 		synq_table_unlink_locked(t, b, e);
 		spin_unlock(lock);
 		synq_entry_free(e);
-		return synq_child_ready(s);
+		return synq_child_process(s, skb, child);
 	}
 	/* Refused (the queue filled meanwhile, or no memory): retry later. */
 	synq_table_mark_acked_locked(t, e);
 	spin_unlock(lock);
 	return synq_drop(s, skb, SYNQ_MIB_LISTENOVERFLOWS);
-}
-
-/*
- * A SYN for the 4-tuple of a TIME_WAIT socket starts a new connection at
- * once when it is clearly new (tcp_timewait_state_process()): then the
- * TIME_WAIT is killed and the new ISN follows the old sequence space.
- * Returns that ISN, or 0 to leave the SYN to TCP.
- */
-static u32 synq_tw_recycle(struct synq_seg *s, struct sock *sk)
-{
-	struct tcp_timewait_sock *tcptw = tcp_twsk(sk);
-	struct synq_opts o;
-	u32 isn;
-
-	synq_parse_options(s->sn->net, s->th, &o);
-	if (tcptw->tw_ts_recent_stamp && o.saw_tstamp &&
-	    (s32)(tcptw->tw_ts_recent - o.tsval) > 0)
-		return 0;	/* PAWS */
-	if (!after(s->seq, tcptw->tw_rcv_nxt) &&
-	    !(o.saw_tstamp && tcptw->tw_ts_recent_stamp &&
-	      (s32)(tcptw->tw_ts_recent - o.tsval) < 0))
-		return 0;
-	isn = tcptw->tw_snd_nxt + 65535 + 2;
-	return isn ? isn : 1;
 }
 
 /*
@@ -517,47 +405,50 @@ static void synq_demux(struct sk_buff *skb, struct sock *sk)
 	skb->destructor = sock_edemux;
 }
 
-/*
- * Leave segments of existing connections to TCP.  Returns true when TCP
- * should have the segment; a SYN that recycles a TIME_WAIT sets s->tw_isn.
- */
-static bool synq_established(struct synq_seg *s, struct sk_buff *skb,
-			     const struct nf_hook_state *state)
+/* Segments of existing connections (TIME_WAIT too) are TCP's. */
+static bool synq_established(const struct synq_seg *s, struct sk_buff *skb)
 {
-	struct net *net = state->net;
-	struct sock *sk = skb->sk;
+	struct net *net = s->sn->net;
+	struct sock *sk;
 
-	if (sk) {
-		if (sk_fullsock(sk) || sk->sk_state != TCP_TIME_WAIT)
-			return true;
-		refcount_inc(&sk->sk_refcnt);
-	} else {
-		sk = __inet_lookup_established(net,
-					       net->ipv4.tcp_death_row.hashinfo,
-					       s->t.raddr, s->t.rport,
-					       s->t.laddr, ntohs(s->t.lport),
-					       inet_iif(skb), inet_sdif(skb));
-		if (!sk)
-			return false;
-		if (sk->sk_state != TCP_TIME_WAIT || !s->th->syn) {
-			synq_demux(skb, sk);
-			return true;
-		}
-	}
-	if (sk->sk_state == TCP_TIME_WAIT && s->th->syn && !s->th->ack &&
-	    !s->th->rst && !s->th->fin)
-		s->tw_isn = synq_tw_recycle(s, sk);
-	if (!s->tw_isn) {
-		sock_gen_put(sk);
-		return true;
-	}
-	skb_orphan(skb);
-	inet_twsk_deschedule_put(inet_twsk(sk));
-	SYNQ_INC_STATS(s->sn, SYNQ_MIB_TWREUSE);
-	return false;
+	if (skb->sk)
+		return true;	/* early demux found it */
+	sk = __inet_lookup_established(net, net->ipv4.tcp_death_row.hashinfo,
+				       s->t.raddr, s->t.rport, s->t.laddr,
+				       ntohs(s->t.lport), inet_iif(skb),
+				       inet_sdif(skb));
+	if (!sk)
+		return false;
+	synq_demux(skb, sk);
+	return true;
 }
 
-/* Pull and check the TCP header; false for what TCP itself should judge. */
+/*
+ * The template TCP would give this segment, if it is synq's: TCP's own
+ * listener lookup (bound device, address, sk_lookup BPF).
+ */
+static struct synq_sock *synq_listener(const struct synq_seg *s,
+				       struct sk_buff *skb)
+{
+	struct net *net = s->sn->net;
+	struct sock *sk;
+
+	sk = __inet_lookup_listener(net, net->ipv4.tcp_death_row.hashinfo, skb,
+				    __tcp_hdrlen(s->th), s->t.raddr,
+				    s->t.rport, s->t.laddr, ntohs(s->t.lport),
+				    inet_iif(skb), inet_sdif(skb));
+	if (!sk || !synq_is_tmpl(sk))
+		return NULL;
+	return synq_tmpl_owner(sk);
+}
+
+/*
+ * Bring the segment to where tcp_v4_rcv() has it: skb->data at the TCP
+ * header (as ip_local_deliver_finish() pulls it), the header in the linear
+ * part, the checksum verified from the TCP header on (IP options that the
+ * receive path rewrote do not matter).  False, with the skb as it came,
+ * for what TCP itself should judge (and count).
+ */
 static bool synq_pull(struct synq_seg *s, struct sk_buff *skb,
 		      unsigned int thoff)
 {
@@ -569,56 +460,45 @@ static bool synq_pull(struct synq_seg *s, struct sk_buff *skb,
 	if (th->doff < sizeof(*th) / 4 ||
 	    !pskb_may_pull(skb, thoff + th->doff * 4))
 		return false;
-	if (nf_checksum(skb, NF_INET_LOCAL_IN, thoff, IPPROTO_TCP, AF_INET)) {
-		SYNQ_INC_STATS(s->sn, SYNQ_MIB_CSUMERRORS);
+	__skb_pull(skb, thoff);
+	if (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo) ||
+	    tcp_checksum_complete(skb)) {
+		__skb_push(skb, thoff);
 		return false;
 	}
-	th = (const struct tcphdr *)(skb->data + thoff);
+	th = (const struct tcphdr *)skb->data;
 	s->th = th;
-	s->t.laddr = ip_hdr(skb)->daddr;
-	s->t.raddr = ip_hdr(skb)->saddr;
-	s->t.lport = th->dest;
-	s->t.rport = th->source;
 	s->seq = ntohl(th->seq);
 	s->ack_seq = ntohl(th->ack_seq);
 	return true;
 }
 
 static unsigned int synq_rcv(struct synq_net *sn, struct sk_buff *skb,
-			     unsigned int thoff, const struct tcphdr *hdr,
-			     const struct nf_hook_state *state)
+			     unsigned int thoff, const struct tcphdr *hdr)
 {
-	struct synq_seg s = { .sn = sn };
-	const struct tcphdr *th;
+	struct synq_seg s = {
+		.sn = sn,
+		.th = hdr,
+		.t = {
+			.laddr = ip_hdr(skb)->daddr,
+			.raddr = ip_hdr(skb)->saddr,
+			.lport = hdr->dest,
+			.rport = hdr->source,
+		},
+	};
+	unsigned int verdict;
 
-	if (skb->pkt_type != PACKET_HOST)
+	if (skb->pkt_type != PACKET_HOST || synq_established(&s, skb))
 		return NF_ACCEPT;
-	if (skb->sk && sk_fullsock(skb->sk))
-		return NF_ACCEPT;	/* early demux found the connection */
-	s.ss = synq_listener_lookup(sn, ip_hdr(skb)->daddr, hdr->dest,
-				    inet_iif(skb), inet_sdif(skb));
-	if (!s.ss)
+	s.ss = synq_listener(&s, skb);
+	if (!s.ss || !synq_pull(&s, skb, thoff))
 		return NF_ACCEPT;
-	if (!synq_pull(&s, skb, thoff)) {
-		SYNQ_INC_STATS(sn, SYNQ_MIB_MALFORMED);
-		return NF_ACCEPT;
-	}
-	if (synq_established(&s, skb, state))
-		return NF_ACCEPT;
-
-	th = s.th;
-	if (th->rst)
-		return synq_rcv_rst(&s, skb);
-	if (th->syn) {
-		if (th->ack)
-			return NF_ACCEPT;
-		if (th->fin)
-			return synq_drop(&s, skb, SYNQ_MIB_MALFORMED);
-		return synq_rcv_syn(&s, skb);
-	}
-	if (th->ack)
-		return synq_rcv_ack(&s, skb);
-	return NF_ACCEPT;
+	verdict = s.th->rst ? synq_rcv_rst(&s, skb) : synq_rcv_ack(&s, skb);
+	if (verdict == NF_ACCEPT)
+		__skb_push(skb, thoff);
+	else
+		__TCP_INC_STATS(sn->net, TCP_MIB_INSEGS);	/* TCP's, had it come */
+	return verdict;
 }
 
 static unsigned int synq_hook(void *priv, struct sk_buff *skb,
@@ -637,6 +517,13 @@ static unsigned int synq_hook(void *priv, struct sk_buff *skb,
 	if (!th || !test_bit(ntohs(th->dest), sn->ports))
 		return NF_ACCEPT;
 	/*
+	 * SYNs are TCP's, then synq_conn_request()'s; SYN-ACKs TCP's (they
+	 * reset).  Any RST, SYN|RST too, may be for an entry, as it would be
+	 * for a request in tcp_check_req().
+	 */
+	if (!th->rst && (th->syn || !th->ack))
+		return NF_ACCEPT;
+	/*
 	 * Hooks run in softirq, except after an NFQUEUE verdict: nf_reinject()
 	 * runs the rest of LOCAL_IN from the verdict's sendmsg(), in process
 	 * context with BH on.  The bucket locks are also taken by the table's
@@ -644,7 +531,7 @@ static unsigned int synq_hook(void *priv, struct sk_buff *skb,
 	 * ipt_do_table() and conntrack's confirm do.
 	 */
 	local_bh_disable();
-	verdict = synq_rcv(sn, skb, thoff, th, state);
+	verdict = synq_rcv(sn, skb, thoff, th);
 	local_bh_enable();
 	return verdict;
 }

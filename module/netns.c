@@ -53,37 +53,6 @@ void synq_listener_unpublish(struct synq_net *sn, struct synq_sock *ss)
 	spin_unlock_bh(&sn->lock);
 }
 
-/*
- * The listener for a segment to daddr:dport, under RCU.  As TCP's
- * compute_score(): a listener bound to a device only takes its device's
- * segments, and one bound to the address wins over a wildcard one.
- */
-struct synq_sock *synq_listener_lookup(struct synq_net *sn, __be32 daddr,
-				       __be16 dport, int dif, int sdif)
-{
-	u16 port = ntohs(dport);
-	struct synq_sock *ss, *best = NULL;
-
-	if (!test_bit(port, sn->ports))
-		return NULL;
-
-	hlist_for_each_entry_rcu(ss, synq_lhash(sn, port), lnode) {
-		const struct sock *tmpl = synq_tmpl(ss);
-		__be32 bound = tmpl->sk_rcv_saddr;
-		int bound_dev = READ_ONCE(tmpl->sk_bound_dev_if);
-
-		if (inet_sk(tmpl)->inet_num != port)
-			continue;
-		if (bound_dev && bound_dev != dif && bound_dev != sdif)
-			continue;
-		if (bound == daddr)
-			return ss;
-		if (bound == htonl(INADDR_ANY) && !best)
-			best = ss;
-	}
-	return best;
-}
-
 static int __net_init synq_net_init(struct net *net)
 {
 	struct synq_net *sn = synq_pernet(net);

@@ -175,7 +175,14 @@ static struct sk_buff *synq_build(const struct sock *tmpl,
 	return skb;
 }
 
-static int synq_send(struct synq_sock *ss, struct synq_entry *e, bool syn)
+/*
+ * @owned: the skb is charged to the template, as tcp_make_synack() charges
+ * a request's SYN-ACK to the request (whose full socket is the listener):
+ * egress cgroup BPF, owner matches and the mark see the listener's.  A
+ * cookie's is nobody's, as TCP's (no false sharing under a flood).
+ */
+static int synq_send(struct synq_sock *ss, struct synq_entry *e, bool syn,
+		     bool owned)
 {
 	struct sock *tmpl = synq_tmpl(ss);
 	struct net *net = sock_net(tmpl);
@@ -196,6 +203,8 @@ static int synq_send(struct synq_sock *ss, struct synq_entry *e, bool syn)
 		return -ENOMEM;
 	}
 	skb_dst_set(skb, &rt->dst);
+	if (owned)
+		skb_set_owner_w(skb, tmpl);
 	err = ip_build_and_send_pkt(skb, tmpl, e->t.laddr, e->t.raddr, NULL,
 				    READ_ONCE(inet_sk(tmpl)->tos));
 	__TCP_INC_STATS(net, TCP_MIB_OUTSEGS);
@@ -205,12 +214,17 @@ static int synq_send(struct synq_sock *ss, struct synq_entry *e, bool syn)
 /* The first one chooses the entry's receive window scale. */
 int synq_send_synack(struct synq_sock *ss, struct synq_entry *e)
 {
-	return synq_send(ss, e, true);
+	return synq_send(ss, e, true, true);
+}
+
+int synq_send_cookie_synack(struct synq_sock *ss, struct synq_entry *e)
+{
+	return synq_send(ss, e, true, false);
 }
 
 int synq_send_ack(struct synq_sock *ss, const struct synq_entry *e)
 {
 	struct synq_entry copy = *e;	/* chooses nothing */
 
-	return synq_send(ss, &copy, false);
+	return synq_send(ss, &copy, false, true);
 }

@@ -4,11 +4,14 @@
  *
  * Each synq socket owns a kernel TCP socket, the template, created with it.
  * bind() binds the template, so the port is held in TCP's own bind table and
- * TCP's conflict rules apply both ways; listen() puts the template in
- * TCP_LISTEN without hashing it as a listener (synq, not TCP, answers SYNs)
- * and gives synq its SYN table; accept(), poll() and the accept queue are the
- * template's, so their semantics are TCP's to the letter.  What accept()
- * returns is a plain TCP socket.
+ * TCP's conflict rules apply both ways; listen() makes the template a TCP
+ * listener, hashed in TCP's listening hash, whose af_ops are a copy of TCP's
+ * with synq's conn_request: every SYN goes through tcp_v4_rcv() (firewall,
+ * min_ttl, IPsec policy, socket filter, cgroup BPF, LSM) before synq's SYN
+ * table sees it, and ss, inet_diag and TcpExt see a TCP listener.
+ * accept(), poll() and the accept queue are the template's, so their
+ * semantics are TCP's to the letter.  What accept() returns is a plain TCP
+ * socket.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,6 +27,40 @@
 #include "compat.h"
 
 static struct proto synq_prot;
+
+/*
+ * TCP's af_ops for IPv4 (ipv4_specific, no longer exported since 6.12's
+ * EXPORT_IPV6_MOD), read from a TCP socket at init, and the templates'
+ * copy of them, which differs in conn_request only.
+ */
+static const struct inet_connection_sock_af_ops *synq_tcp_af_ops;
+static struct inet_connection_sock_af_ops synq_af_ops __ro_after_init;
+
+/* Is @sk a synq template (a TCP listener whose SYNs are synq's)? */
+bool synq_is_tmpl(const struct sock *sk)
+{
+	return inet_csk(sk)->icsk_af_ops == &synq_af_ops;
+}
+
+/*
+ * The synq socket of a template, under RCU (sk_user_data, tagged NOCOPY so
+ * that children do not inherit it); NULL once the listener is closing.
+ */
+struct synq_sock *synq_tmpl_owner(const struct sock *tmpl)
+{
+	return __rcu_dereference_sk_user_data_with_flags(tmpl,
+							 SK_USER_DATA_NOCOPY);
+}
+
+/*
+ * A child is cloned with the template's af_ops: give it TCP's before it is
+ * released to anyone, so that it owes nothing to this module (an accepted
+ * connection outlives rmmod).
+ */
+void synq_child_init_ops(struct sock *child)
+{
+	inet_csk(child)->icsk_af_ops = synq_tcp_af_ops;
+}
 
 static struct synq_net *synq_sk_net(const struct synq_sock *ss)
 {
@@ -80,11 +117,27 @@ static int synq_sk_init(struct sock *sk)
 	return 0;
 }
 
+/*
+ * The template's struct socket is a kernel one, without a file: matches on
+ * a packet's owner (xt_owner, nft's meta skuid/skgid) read the owner's
+ * credentials from sk->sk_socket->file, so a listening template points at
+ * the synq socket's file, and SYN-ACKs it owns are the user's, as TCP's.
+ * sk_callback_lock is what those readers hold.
+ */
+static void synq_tmpl_set_file(struct socket *tmpl, struct file *file)
+{
+	write_lock_bh(&tmpl->sk->sk_callback_lock);
+	WRITE_ONCE(tmpl->file, file);
+	write_unlock_bh(&tmpl->sk->sk_callback_lock);
+}
+
 static void synq_sk_destroy(struct sock *sk)
 {
 	struct synq_sock *ss = synq_sk(sk);
 
 	if (ss->tmpl) {
+		/* Or sock_release() would take the file for the template's. */
+		synq_tmpl_set_file(ss->tmpl, NULL);
 		sock_release(ss->tmpl);
 		ss->tmpl = NULL;
 	}
@@ -96,53 +149,11 @@ static void synq_sk_unhash(struct sock *sk)
 }
 
 /*
- * inet_ulp_can_listen() (static in inet_connection_sock.c; the fix of
- * CVE-2023-0461): children are clones of the template, and a ULP without a
- * clone() would leave them all sharing its context, freed once per child.
+ * What listen() needs before the template enters TCP's listening hash: the
+ * SYN table, the final-ACK hook, and the template's tie to us (af_ops and
+ * sk_user_data), so that the first SYN TCP hands over finds them all.
  */
-static int synq_ulp_can_listen(const struct sock *tmpl)
-{
-	const struct inet_connection_sock *icsk = inet_csk(tmpl);
-
-	if (icsk->icsk_ulp_ops && !icsk->icsk_ulp_ops->clone)
-		return -EINVAL;
-	return 0;
-}
-
-/*
- * inet_csk_listen_start() without hashing the template as a TCP listener:
- * TCP_LISTEN makes TCP's bind conflict check strict for the port and lets
- * the accept queue take children; the port is re-checked (EADDRINUSE), or
- * picked when the socket was never bound.
- */
-static int synq_tmpl_listen_start(struct sock *tmpl)
-{
-	struct request_sock_queue *queue = &inet_csk(tmpl)->icsk_accept_queue;
-	struct inet_sock *inet = inet_sk(tmpl);
-	int err;
-
-	err = synq_ulp_can_listen(tmpl);
-	if (err)
-		return err;
-	queue->fastopenq.rskq_rst_head = NULL;
-	queue->fastopenq.rskq_rst_tail = NULL;
-	queue->fastopenq.qlen = 0;
-	queue->rskq_accept_head = NULL;
-	WRITE_ONCE(tmpl->sk_ack_backlog, 0);
-	inet_csk_delack_init(tmpl);
-
-	inet_sk_set_state(tmpl, TCP_LISTEN);
-	err = tmpl->sk_prot->get_port(tmpl, inet->inet_num);
-	if (!err) {
-		inet->inet_sport = htons(inet->inet_num);
-		sk_dst_reset(tmpl);
-		return 0;
-	}
-	inet_sk_set_state(tmpl, TCP_CLOSE);
-	return err;
-}
-
-static int synq_listen_start(struct synq_sock *ss, int backlog)
+static int synq_listen_prepare(struct synq_sock *ss, int backlog)
 {
 	int max_syn_backlog = READ_ONCE(ss->max_syn_backlog);
 	struct sock *tmpl = synq_tmpl(ss);
@@ -155,32 +166,27 @@ static int synq_listen_start(struct synq_sock *ss, int backlog)
 	if (!t)
 		return -ENOMEM;
 	err = synq_input_hold(synq_sk_net(ss));
-	if (err)
-		goto err_table;
-	err = synq_tmpl_listen_start(tmpl);
-	if (err)
-		goto err_hook;
+	if (err) {
+		synq_table_destroy(t);
+		return err;
+	}
 	rcu_assign_pointer(ss->table, t);
-	WRITE_ONCE(ss->inet.sk.sk_state, TCP_LISTEN);
-	synq_listener_publish(synq_sk_net(ss), ss);
+	lock_sock(tmpl);
+	__rcu_assign_sk_user_data_with_flags(tmpl, ss, SK_USER_DATA_NOCOPY);
+	inet_csk(tmpl)->icsk_af_ops = &synq_af_ops;
+	release_sock(tmpl);
 	return 0;
-
-err_hook:
-	synq_input_release(synq_sk_net(ss));
-err_table:
-	synq_table_destroy(t);
-	return err;
 }
 
 /*
  * Stop answering SYNs.  Packets that found the listener before it was
  * unpublished may still be at work: the table, this socket and the
  * template all outlive them by an RCU grace period (synq_table_destroy(),
- * SOCK_RCU_FREE), and one that completes a handshake now is refused by TCP
- * as on a closing TCP listener.  Children already queued stay on the
- * template's accept queue for TCP to reset.
+ * SOCK_RCU_FREE).  The template keeps synq's af_ops until it is closed: a
+ * SYN that still finds it gets no answer (synq_conn_request()), where
+ * TCP's af_ops would make TCP requests on a closing synq listener.
  */
-static void synq_listen_stop(struct synq_sock *ss)
+static void synq_listen_unprepare(struct synq_sock *ss)
 {
 	struct sock *sk = &ss->inet.sk;
 	struct synq_table *t;
@@ -188,10 +194,23 @@ static void synq_listen_stop(struct synq_sock *ss)
 	t = rcu_dereference_protected(ss->table, lockdep_sock_is_held(sk));
 	if (!t)
 		return;
-	synq_listener_unpublish(synq_pernet(sock_net(sk)), ss);
 	RCU_INIT_POINTER(ss->table, NULL);
 	synq_table_destroy(t);
-	synq_input_release(synq_pernet(sock_net(sk)));
+	synq_input_release(synq_sk_net(ss));
+}
+
+/*
+ * close() or shutdown(SHUT_RD): synq lets go first, then TCP closes the
+ * template, resetting the children still on its accept queue.
+ */
+static void synq_listen_stop(struct synq_sock *ss)
+{
+	struct sock *sk = &ss->inet.sk;
+
+	if (!rcu_access_pointer(ss->table))
+		return;
+	synq_listener_unpublish(synq_sk_net(ss), ss);
+	synq_listen_unprepare(ss);
 	WRITE_ONCE(sk->sk_state, TCP_CLOSE);
 }
 
@@ -300,55 +319,50 @@ static int synq_bind(struct socket *sock, struct sockaddr *uaddr, int len)
 	return inet_bind(tmpl, uaddr, len);
 }
 
+/*
+ * inet_listen() on the template does the rest as for TCP: the backlog (a
+ * second listen() only changes it), the port check, the listening hash,
+ * the ULP check (CVE-2023-0461) and BPF_SOCK_OPS_TCP_LISTEN_CB.
+ */
 static int synq_listen(struct socket *sock, int backlog)
 {
 	struct sock *sk = sock->sk;
 	struct synq_sock *ss = synq_sk(sk);
 	struct sock *tmpl = synq_tmpl(ss);
+	bool first = false;
 	int err = -EINVAL;
 
 	lock_sock(sk);
-	lock_sock(tmpl);
 	if (sk->sk_reuseport) {
 		err = -EOPNOTSUPP;
 		goto out;
 	}
-	synq_sync_tmpl(sk, tmpl);
-	if (sock->state != SS_UNCONNECTED ||
-	    !((1 << tmpl->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+	if (sock->state != SS_UNCONNECTED)
 		goto out;
-	/* As inet_listen(): a second listen() only adjusts the backlog. */
-	WRITE_ONCE(tmpl->sk_max_ack_backlog, backlog);
-	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
-	err = 0;
-	if (tmpl->sk_state != TCP_LISTEN)
-		err = synq_listen_start(ss, backlog);
-out:
+	lock_sock(tmpl);
+	synq_sync_tmpl(sk, tmpl);
 	release_sock(tmpl);
+	if (!rcu_access_pointer(ss->table)) {
+		err = synq_listen_prepare(ss, backlog);
+		if (err)
+			goto out;
+		first = true;
+	}
+	err = inet_listen(ss->tmpl, backlog);
+	if (err) {
+		if (first)
+			synq_listen_unprepare(ss);
+		goto out;
+	}
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	if (first) {
+		synq_tmpl_set_file(ss->tmpl, sock->file);
+		WRITE_ONCE(sk->sk_state, TCP_LISTEN);
+		synq_listener_publish(synq_sk_net(ss), ss);
+	}
+out:
 	release_sock(sk);
 	return err;
-}
-
-/*
- * A child is queued when synq has seen its final ACK, a moment before TCP
- * processes that ACK and moves it to ESTABLISHED; an accept() in between
- * would return it in SYN_RECV, which TCP's own accept() never does.  Wait
- * for TCP (it is already under way); a lost ACK costs at most 200 ms, and
- * the child still completes on the client's next segment.
- */
-static void synq_wait_established(struct sock *child)
-{
-	DEFINE_WAIT_FUNC(wait, woken_wake_function);
-	long timeo = msecs_to_jiffies(200);
-
-	if (inet_sk_state_load(child) != TCP_SYN_RECV)
-		return;
-	lock_sock(child);
-	add_wait_queue(sk_sleep(child), &wait);
-	sk_wait_event(child, &timeo,
-		      inet_sk_state_load(child) != TCP_SYN_RECV, &wait);
-	remove_wait_queue(sk_sleep(child), &wait);
-	release_sock(child);
 }
 
 /* Before inet_accept() on the template (compat.c: synq_accept()). */
@@ -369,7 +383,6 @@ struct socket *synq_accept_begin(struct socket *sock)
  */
 int synq_accept_end(struct socket *sock, struct socket *newsock)
 {
-	synq_wait_established(newsock->sk);
 	newsock->ops = &inet_stream_ops;
 	module_put(THIS_MODULE);
 	atomic64_inc(&synq_sk(sock->sk)->accepted);
@@ -570,16 +583,34 @@ static int synq_getsockopt_synq(struct synq_sock *ss, int optname,
 	return 0;
 }
 
+/*
+ * Listener options of TCP's that act on SYNs or on the handshake, which
+ * synq's SYN path does not implement: refused, never silently ignored.
+ */
+static bool synq_tcp_opt_unsupported(int optname)
+{
+	switch (optname) {
+	case TCP_MD5SIG:
+	case TCP_MD5SIG_EXT:
+	case TCP_FASTOPEN:
+	case TCP_FASTOPEN_KEY:
+	case TCP_SAVE_SYN:
+		return true;
+	}
+	return synq_tcp_opt_is_ao(optname);
+}
+
 static int synq_setsockopt(struct socket *sock, int level, int optname,
 			   sockptr_t optval, unsigned int optlen)
 {
 	struct socket *tmpl = synq_sk(sock->sk)->tmpl;
-
 	int err;
 
 	if (level == SOL_SYNQ)
 		return synq_setsockopt_synq(synq_sk(sock->sk), optname, optval,
 					    optlen);
+	if (level == SOL_TCP && synq_tcp_opt_unsupported(optname))
+		return -EOPNOTSUPP;
 	err = tmpl->ops->setsockopt(tmpl, level, optname, optval, optlen);
 	/* IP_TOS sets the priority too, and SO_PRIORITY is read from us. */
 	if (!err && level == SOL_IP && optname == IP_TOS)
@@ -640,6 +671,27 @@ static bool synq_proto_taken(int protocol)
 	       protocol == IPPROTO_SCTP || protocol == IPPROTO_MPTCP;
 }
 
+/*
+ * The templates' af_ops: TCP's own, read from a TCP socket, with synq's
+ * conn_request (input.c), which tcp_rcv_state_process() calls for a SYN
+ * to a listener once tcp_v4_rcv() has run its checks.
+ */
+static int synq_af_ops_init(void)
+{
+	struct socket *sock;
+	int err;
+
+	err = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
+			       &sock);
+	if (err)
+		return err;
+	synq_tcp_af_ops = inet_csk(sock->sk)->icsk_af_ops;
+	sock_release(sock);
+	synq_af_ops = *synq_tcp_af_ops;
+	synq_af_ops.conn_request = synq_conn_request;
+	return 0;
+}
+
 int synq_socket_init(int protocol)
 {
 	int err;
@@ -649,6 +701,9 @@ int synq_socket_init(int protocol)
 		pr_err("protocol %d is invalid or taken\n", protocol);
 		return -EINVAL;
 	}
+	err = synq_af_ops_init();
+	if (err)
+		return err;
 	err = proto_register(&synq_prot, 1);
 	if (err)
 		return err;

@@ -246,6 +246,9 @@ static void synq_retransmit(struct synq_table *t, struct synq_entry *e,
 	atomic64_inc(&ss->synack_retrans);
 	SYNQ_INC_STATS(synq_pernet(sock_net(synq_tmpl(ss))),
 		       SYNQ_MIB_SYNACK_RETRANS);
+	/* As inet_rtx_syn_ack() counts a request's retransmission. */
+	__TCP_INC_STATS(sock_net(synq_tmpl(ss)), TCP_MIB_RETRANSSEGS);
+	__NET_INC_STATS(sock_net(synq_tmpl(ss)), LINUX_MIB_TCPSYNRETRANS);
 }
 
 static void synq_sweep_bucket(struct synq_table *t, struct synq_bucket *b,

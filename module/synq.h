@@ -4,9 +4,11 @@
  *
  * A synq listener is a socket of our own protocol that owns a kernel TCP
  * socket, the template: the template holds the port in TCP's bind table, is
- * the parent children are cloned from, and carries the accept queue.  SYNs
- * never reach TCP: synq's netfilter hook answers them from a per-listener
- * hashed SYN table and builds the child only when the final ACK arrives.
+ * a TCP listener in TCP's listening hash, the parent children are cloned
+ * from, and carries the accept queue.  TCP hands its SYNs to synq (the
+ * template's af_ops->conn_request), which answers them from a per-listener
+ * hashed SYN table; a netfilter hook at the end of LOCAL_IN takes the final
+ * ACK, and only then is a child built.
  */
 #ifndef _SYNQ_H
 #define _SYNQ_H
@@ -317,6 +319,9 @@ void synq_socket_exit(void);
 int synq_synack_retries(const struct synq_sock *ss);
 int synq_abort_on_overflow(const struct synq_sock *ss);
 void synq_get_info(struct synq_sock *ss, struct synq_info *info);
+bool synq_is_tmpl(const struct sock *sk);
+struct synq_sock *synq_tmpl_owner(const struct sock *tmpl);
+void synq_child_init_ops(struct sock *child);
 void synq_sync_inherited_bh(const struct sock *sk, struct sock *tmpl);
 
 /* ---- SYN cookies (cookies.c) ---- */
@@ -335,10 +340,10 @@ void synq_flood_reset(struct synq_sock *ss);
 
 void synq_listener_publish(struct synq_net *sn, struct synq_sock *ss);
 void synq_listener_unpublish(struct synq_net *sn, struct synq_sock *ss);
-struct synq_sock *synq_listener_lookup(struct synq_net *sn, __be32 daddr,
-				       __be16 dport, int dif, int sdif);
 
-/* ---- packet path: input.c -> output.c -> child.c ---- */
+/* ---- packet path: syn.c, input.c -> output.c -> child.c ---- */
+
+int synq_conn_request(struct sock *tmpl, struct sk_buff *skb);
 
 void synq_input_key_hold(void);
 void synq_input_key_release(void);
@@ -353,11 +358,12 @@ void synq_select_window(const struct sock *tmpl, const struct dst_entry *dst,
 			const struct synq_entry *e, u32 *rcv_wnd,
 			u32 *window_clamp, u8 *rcv_wscale);
 int synq_send_synack(struct synq_sock *ss, struct synq_entry *e);
+int synq_send_cookie_synack(struct synq_sock *ss, struct synq_entry *e);
 int synq_send_ack(struct synq_sock *ss, const struct synq_entry *e);
 u32 synq_isn(const struct synq_net *sn, const struct synq_tuple *t);
 u32 synq_ts_off(const struct synq_net *sn, const struct synq_tuple *t);
 
-bool synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
-		       const struct synq_entry *e);
+struct sock *synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
+			       const struct synq_entry *e);
 
 #endif /* _SYNQ_H */

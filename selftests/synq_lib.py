@@ -472,6 +472,21 @@ def read_synq_stats():
     return dict(zip(names, values))
 
 
+def read_tcp_mibs():
+    """TCP's own counters of the current thread's netns (/proc/net/snmp and
+    /proc/net/netstat, what nstat reads), as {"Tcp.InCsumErrors": n,
+    "TcpExt.ListenOverflows": n, ...}."""
+    out = {}
+    for name in ("snmp", "netstat"):
+        with open("/proc/thread-self/net/" + name) as f:
+            lines = f.read().splitlines()
+        for head, vals in zip(lines[0::2], lines[1::2]):
+            proto, keys = head.split(":", 1)
+            for k, v in zip(keys.split(), vals.split(":", 1)[1].split()):
+                out["%s.%s" % (proto, k)] = int(v)
+    return out
+
+
 # --- raw sockets -------------------------------------------------------------
 
 SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * synq: what the two ways in share: SYNs (syn.c, from TCP's conn_request)
+ * and final ACKs and RSTs (input.c, the netfilter hook).
+ */
+#ifndef _SYNQ_INPUT_H
+#define _SYNQ_INPUT_H
+
+#include <linux/tcp.h>
+
+#include "synq.h"
+
+/* One segment for a listener, as both ways see it. */
+struct synq_seg {
+	struct synq_sock *ss;
+	struct synq_net *sn;
+	const struct tcphdr *th;
+	struct synq_tuple t;
+	u32 seq;
+	u32 ack_seq;
+	u32 tw_isn;		/* ISN TCP chose when a SYN recycles a TIME_WAIT */
+};
+
+struct synq_opts {
+	u16 mss;
+	u8 wscale;
+	bool wscale_ok;
+	bool sack_ok;
+	bool saw_tstamp;
+	bool md5;		/* a TCP-MD5 option is present */
+	u32 tsval;
+};
+
+void synq_parse_options(const struct net *net, const struct tcphdr *th,
+			struct synq_opts *o);
+bool synq_filter_accepts(struct synq_sock *ss, struct sk_buff *skb,
+			 unsigned int cap);
+void synq_count_drop(struct synq_seg *s, enum synq_mib_field why);
+
+#endif /* _SYNQ_INPUT_H */
