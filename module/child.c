@@ -18,8 +18,9 @@
 #include <net/route.h>
 #include <net/tcp.h>
 
-#include "synq.h"
+#include "child.h"
 #include "compat.h"
+#include "output.h"
 
 /*
  * Zero a request from a SLAB_TYPESAFE_BY_RCU cache (request_sock_TCP,

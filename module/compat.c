@@ -14,8 +14,8 @@
 #include <net/mptcp.h>
 #include <net/tcp.h>
 
-#include "synq.h"
 #include "compat.h"
+#include "listener.h"
 
 #ifdef SYNQ_HAVE_EXPORT_TCP_GET_COOKIE_SOCK
 struct sock *synq_get_cookie_sock(struct sock *sk, struct sk_buff *skb,

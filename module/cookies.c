@@ -27,7 +27,7 @@
 #include <linux/siphash.h>
 #include <net/tcp.h>
 
-#include "synq.h"
+#include "cookies.h"
 
 static unsigned int cookie_period = 32;
 module_param(cookie_period, uint, 0444);
@@ -113,14 +113,6 @@ bool synq_cookie_check(const struct synq_net *sn, struct synq_entry *e,
 /* Linux's TCP_SYNCOOKIE_VALID: cookies are checked this long after. */
 #define SYNQ_OVERFLOW_MEMORY	(2 * 60 * HZ)
 #define SYNQ_PAUSE_MAX_MS	60000
-
-int synq_syncookies(const struct synq_sock *ss)
-{
-	int mode = READ_ONCE(ss->syncookies);
-
-	return mode >= 0 ? mode :
-	       READ_ONCE(synq_pernet(sock_net(&ss->inet.sk))->syncookies);
-}
 
 bool synq_paused(const struct synq_sock *ss)
 {

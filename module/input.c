@@ -34,7 +34,10 @@
 #include <net/tcp.h>
 #include <net/xfrm.h>
 
+#include "child.h"
+#include "cookies.h"
 #include "input.h"
+#include "output.h"
 
 /* Last but conntrack's confirm: see the comment at the top. */
 #define SYNQ_HOOK_PRIORITY	(NF_IP_PRI_CONNTRACK_CONFIRM - 1)

@@ -8,7 +8,7 @@
 
 #include <linux/tcp.h>
 
-#include "synq.h"
+#include "listener.h"
 
 /* One segment for a listener, as both ways see it. */
 struct synq_seg {
@@ -31,6 +31,18 @@ struct synq_opts {
 	u32 tsval;
 };
 
+/* syn.c: the templates' af_ops->conn_request */
+int synq_conn_request(struct sock *tmpl, struct sk_buff *skb);
+
+/* input.c: the final-ACK hook, registered per netns while it has listeners */
+void synq_input_key_hold(void);
+void synq_input_key_release(void);
+void synq_input_init(struct synq_net *sn);
+void synq_input_exit(struct synq_net *sn);
+int synq_input_hold(struct synq_net *sn);
+void synq_input_release(struct synq_net *sn);
+
+/* options.c, syn.c */
 void synq_parse_options(const struct net *net, const struct tcphdr *th,
 			struct synq_opts *o);
 bool synq_filter_accepts(struct synq_sock *ss, struct sk_buff *skb,

@@ -10,8 +10,10 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 
-#include "synq.h"
 #include "compat.h"
+#include "cookies.h"
+#include "input.h"
+#include "listener.h"
 
 static int proto = IPPROTO_SYNQ;
 module_param(proto, int, 0444);

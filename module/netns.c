@@ -13,7 +13,8 @@
 #include <net/netns/generic.h>
 #include <net/tcp.h>
 
-#include "synq.h"
+#include "input.h"
+#include "listener.h"
 
 unsigned int synq_net_id __read_mostly;
 

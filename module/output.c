@@ -14,8 +14,8 @@
 #include <net/route.h>
 #include <net/tcp.h>
 
-#include "synq.h"
 #include "compat.h"
+#include "output.h"
 
 /* RFC 6528: a keyed hash of the 4-tuple plus a 64 ns clock. */
 u32 synq_isn(const struct synq_net *sn, const struct synq_tuple *t)

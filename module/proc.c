@@ -9,7 +9,8 @@
 #include <linux/seq_file.h>
 #include <net/tcp.h>
 
-#include "synq.h"
+#include "cookies.h"
+#include "listener.h"
 
 static const char * const synq_mib_names[SYNQ_MIB_MAX] = {
 	[SYNQ_MIB_SYNS]			= "Syns",

@@ -23,63 +23,13 @@
 #include <net/sock.h>
 #include <net/tcp.h>
 
-#include "synq.h"
 #include "compat.h"
+#include "cookies.h"
+#include "input.h"
+#include "listener.h"
+#include "timers.h"
 
 static struct proto synq_prot;
-
-/*
- * TCP's af_ops for IPv4 (ipv4_specific, no longer exported since 6.12's
- * EXPORT_IPV6_MOD), read from a TCP socket at init, and the templates'
- * copy of them, which differs in conn_request only.
- */
-static const struct inet_connection_sock_af_ops *synq_tcp_af_ops;
-static struct inet_connection_sock_af_ops synq_af_ops __ro_after_init;
-
-/* Is @sk a synq template (a TCP listener whose SYNs are synq's)? */
-bool synq_is_tmpl(const struct sock *sk)
-{
-	return inet_csk(sk)->icsk_af_ops == &synq_af_ops;
-}
-
-/*
- * The synq socket of a template, under RCU (sk_user_data, tagged NOCOPY so
- * that children do not inherit it); NULL once the listener is closing.
- */
-struct synq_sock *synq_tmpl_owner(const struct sock *tmpl)
-{
-	return __rcu_dereference_sk_user_data_with_flags(tmpl,
-							 SK_USER_DATA_NOCOPY);
-}
-
-/*
- * A child is cloned with the template's af_ops: give it TCP's before it is
- * released to anyone, so that it owes nothing to this module (an accepted
- * connection outlives rmmod).
- */
-void synq_child_init_ops(struct sock *child)
-{
-	inet_csk(child)->icsk_af_ops = synq_tcp_af_ops;
-}
-
-static struct synq_net *synq_sk_net(const struct synq_sock *ss)
-{
-	return synq_pernet(sock_net(&ss->inet.sk));
-}
-
-int synq_synack_retries(const struct synq_sock *ss)
-{
-	int v = READ_ONCE(ss->synack_retries);
-
-	return v >= 0 ? v : READ_ONCE(synq_sk_net(ss)->synack_retries);
-}
-
-int synq_abort_on_overflow(const struct synq_sock *ss)
-{
-	int v = READ_ONCE(ss->abort_on_overflow);
-
-	return v >= 0 ? v : READ_ONCE(synq_sk_net(ss)->abort_on_overflow);
-}
 
 /*
  * The synq socket's lock is taken around the template's (listen()), and
@@ -155,16 +105,14 @@ static void synq_sk_unhash(struct sock *sk)
  */
 static int synq_listen_prepare(struct synq_sock *ss, int backlog)
 {
-	int max_syn_backlog = READ_ONCE(ss->max_syn_backlog);
 	struct sock *tmpl = synq_tmpl(ss);
 	struct synq_table *t;
 	int err;
 
-	if (max_syn_backlog < 0)
-		max_syn_backlog = READ_ONCE(synq_sk_net(ss)->max_syn_backlog);
-	t = synq_table_alloc(ss, backlog, max_syn_backlog);
+	t = synq_table_alloc(ss, backlog, synq_max_syn_backlog(ss));
 	if (!t)
 		return -ENOMEM;
+	synq_timers_init(t);
 	err = synq_input_hold(synq_sk_net(ss));
 	if (err) {
 		synq_table_destroy(t);
@@ -172,8 +120,7 @@ static int synq_listen_prepare(struct synq_sock *ss, int backlog)
 	}
 	rcu_assign_pointer(ss->table, t);
 	lock_sock(tmpl);
-	__rcu_assign_sk_user_data_with_flags(tmpl, ss, SK_USER_DATA_NOCOPY);
-	inet_csk(tmpl)->icsk_af_ops = &synq_af_ops;
+	synq_template_attach(ss, tmpl);
 	release_sock(tmpl);
 	return 0;
 }
@@ -228,78 +175,6 @@ static int synq_release(struct socket *sock)
 	/* destroy() closes the template: unaccepted children get an RST. */
 	sk_common_release(sk);
 	return 0;
-}
-
-/*
- * SOL_SOCKET options land on the synq socket itself (6.1 sends them to
- * sock_setsockopt() directly), where getsockopt() reads them back.  The
- * template, which binds and whose state children inherit, gets a copy at
- * bind(), listen() and accept().
- */
-static const enum sock_flags synq_inherited_flags[] = {
-	SOCK_KEEPOPEN, SOCK_LINGER, SOCK_URGINLINE, SOCK_RCVTSTAMP,
-	SOCK_RCVTSTAMPNS, SOCK_TSTAMP_NEW, SOCK_LOCALROUTE, SOCK_RXQ_OVFL,
-	SOCK_ZEROCOPY, SOCK_NOFCS, SOCK_SELECT_ERR_QUEUE, SOCK_TXTIME,
-	SOCK_FASYNC,
-};
-
-/*
- * What children inherit, copied into the template under its lock (its
- * sk_flags and the sk_userlocks bitfield are written with plain
- * read-modify-writes by close(), setsockopt() and TCP: see
- * synq_sync_inherited_bh()).  Only what differs is written, so the
- * steady state, every child of a listener whose options do not change,
- * stores nothing.
- */
-static void synq_sync_inherited(const struct sock *sk, struct sock *tmpl)
-{
-	const u8 locks = SOCK_SNDBUF_LOCK | SOCK_RCVBUF_LOCK;
-	u8 userlocks;
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(synq_inherited_flags); i++) {
-		bool on = sock_flag(sk, synq_inherited_flags[i]);
-
-		if (sock_flag(tmpl, synq_inherited_flags[i]) != on)
-			sock_valbool_flag(tmpl, synq_inherited_flags[i], on);
-	}
-	/* Unless set, the template keeps TCP's defaults (tcp_rmem/wmem[1]). */
-	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
-		WRITE_ONCE(tmpl->sk_rcvbuf, READ_ONCE(sk->sk_rcvbuf));
-	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
-		WRITE_ONCE(tmpl->sk_sndbuf, READ_ONCE(sk->sk_sndbuf));
-	userlocks = (tmpl->sk_userlocks & ~locks) | (sk->sk_userlocks & locks);
-	if (tmpl->sk_userlocks != userlocks)
-		tmpl->sk_userlocks = userlocks;
-	WRITE_ONCE(tmpl->sk_rcvtimeo, READ_ONCE(sk->sk_rcvtimeo));
-	WRITE_ONCE(tmpl->sk_sndtimeo, READ_ONCE(sk->sk_sndtimeo));
-	WRITE_ONCE(tmpl->sk_rcvlowat, READ_ONCE(sk->sk_rcvlowat));
-	WRITE_ONCE(tmpl->sk_priority, READ_ONCE(sk->sk_priority));
-	WRITE_ONCE(tmpl->sk_mark, READ_ONCE(sk->sk_mark));
-	WRITE_ONCE(tmpl->sk_lingertime, READ_ONCE(sk->sk_lingertime));
-	WRITE_ONCE(tmpl->sk_tsflags, READ_ONCE(sk->sk_tsflags));
-}
-
-/*
- * The same for every child (child.c, softirq), so that an option set on the
- * listener after listen() reaches the next connection, as on TCP.  The
- * template's owner (lock_sock()) may be in the middle of a read-modify-write
- * of the same words: then this child keeps what the template has, and the
- * owner's accept() or the next child copies the rest.
- */
-void synq_sync_inherited_bh(const struct sock *sk, struct sock *tmpl)
-{
-	bh_lock_sock(tmpl);
-	if (!sock_owned_by_user(tmpl))
-		synq_sync_inherited(sk, tmpl);
-	bh_unlock_sock(tmpl);
-}
-
-static void synq_sync_tmpl(const struct sock *sk, struct sock *tmpl)
-{
-	synq_sync_inherited(sk, tmpl);
-	tmpl->sk_reuse = sk->sk_reuse;
-	WRITE_ONCE(tmpl->sk_bound_dev_if, READ_ONCE(sk->sk_bound_dev_if));
 }
 
 /*
@@ -671,27 +546,6 @@ static bool synq_proto_taken(int protocol)
 	       protocol == IPPROTO_SCTP || protocol == IPPROTO_MPTCP;
 }
 
-/*
- * The templates' af_ops: TCP's own, read from a TCP socket, with synq's
- * conn_request (input.c), which tcp_rcv_state_process() calls for a SYN
- * to a listener once tcp_v4_rcv() has run its checks.
- */
-static int synq_af_ops_init(void)
-{
-	struct socket *sock;
-	int err;
-
-	err = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
-			       &sock);
-	if (err)
-		return err;
-	synq_tcp_af_ops = inet_csk(sock->sk)->icsk_af_ops;
-	sock_release(sock);
-	synq_af_ops = *synq_tcp_af_ops;
-	synq_af_ops.conn_request = synq_conn_request;
-	return 0;
-}
-
 int synq_socket_init(int protocol)
 {
 	int err;
@@ -701,7 +555,7 @@ int synq_socket_init(int protocol)
 		pr_err("protocol %d is invalid or taken\n", protocol);
 		return -EINVAL;
 	}
-	err = synq_af_ops_init();
+	err = synq_template_init();
 	if (err)
 		return err;
 	err = proto_register(&synq_prot, 1);

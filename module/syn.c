@@ -19,7 +19,10 @@
 #include <net/route.h>
 #include <net/tcp.h>
 
+#include "cookies.h"
 #include "input.h"
+#include "output.h"
+#include "timers.h"
 
 /* Counted as synq's and as TCP's listener counts its drops. */
 void synq_count_drop(struct synq_seg *s, enum synq_mib_field why)
@@ -194,6 +197,7 @@ static int synq_rcv_syn(struct synq_seg *s, struct sk_buff *skb,
 		synq_entry_free(e);
 		return SYNQ_MIB_REQQFULLDROP;
 	}
+	synq_timer_arm(t);
 	synq_send_synack(s->ss, e);
 	spin_unlock(lock);
 	SYNQ_INC_STATS(s->sn, SYNQ_MIB_SYNACKS);

@@ -13,8 +13,8 @@
 #include <net/tcp.h>
 #include <net/net_namespace.h>
 
-#include "synq.h"
 #include "compat.h"
+#include "netns.h"
 
 static int synq_one = 1;
 static int synq_two = 2;
