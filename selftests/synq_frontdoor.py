@@ -38,7 +38,8 @@ Usage: synq_frontdoor.py --kind tcp|synq --srv-ns NS --cli-ns NS
       "outcome: reply=FLAGS accept=ERRNO fast=yes|no queued=N good=..."
       (reply: the flags of what came back within 0.5 s other than SYN-ACK
       retransmits, "none" if nothing; accept: a non-blocking accept();
-      fast: it returned within 50 ms; queued: the accept queue after it;
+      three times, "accept=EAGAIN" if each said EAGAIN; fast: the
+      quickest returned within 50 ms; queued: the accept queue after it;
       good: a valid ACK sent next: "accepted" if it made a child).
   ss --backlog N --clients N
       N clients connect, none is accepted; -> the lines of `ss -Hlnt` and
@@ -48,8 +49,8 @@ Usage: synq_frontdoor.py --kind tcp|synq --srv-ns NS --cli-ns NS
       backlog 1, two clients fill the accept queue, a third SYN (raw) ->
       "outcome: reply=FLAGS ListenOverflows=+N ListenDrops=+N"
   cookies --syns N
-      (the shell test sets net.ipv4.tcp_syncookies=2 and
-      net.synq.syncookies=2) N raw SYNs, then a final ACK for one of
+      with net.ipv4.tcp_syncookies=2 and net.synq.syncookies=2 in the
+      server namespace (set back after): N raw SYNs, then a final ACK for one of
       them -> "outcome: synacks=N SyncookiesSent=+N accepted=yes|no
       SyncookiesRecv=+N"
 """
@@ -316,7 +317,7 @@ def sc_connect(env, a):
     for src in a.src.split(","):
         t0 = time.monotonic()
         r, c = env.client(src, a.timeout)
-        child = try_accept(lsk, 2.0 if c else 0.3)
+        child = try_accept(lsk, 2.0 if c else 0.1)
         log("%s: %s from %s in %.3f s, server: %s" % (
             a.kind, r, src, time.monotonic() - t0,
             "accepted" if child else "nothing to accept"))
@@ -353,17 +354,25 @@ def sc_badack(env, a):
         log("%s: reply %s seq %u ack %u" % (a.kind, p["flags"], p["seq"],
                                             p["ack"]))
     reply = ",".join(p["flags"] for p in replies) or "none"
+    # Three non-blocking accept()s: all must say EAGAIN, the quickest
+    # within 50 ms (one may lose the CPU on a loaded machine under TCG; a
+    # wait in accept(), synq's 200 ms, is in every one).
     lsk.setblocking(False)
-    t0 = time.monotonic()
-    try:
-        c = lsk.accept()[0]
-        acc = "child"
-        c.close()
-    except BlockingIOError as e:
-        acc = errname(e.errno)
-    dt = time.monotonic() - t0
-    log("%s: non-blocking accept(): %s in %.1f ms" % (a.kind, acc,
-                                                      dt * 1000))
+    errs, times = [], []
+    for _ in range(3):
+        t0 = time.monotonic()
+        try:
+            c = lsk.accept()[0]
+            errs.append("child")
+            c.close()
+        except BlockingIOError as e:
+            errs.append(errname(e.errno))
+        times.append(time.monotonic() - t0)
+    log("%s: non-blocking accept()s: %s in %s ms" % (
+        a.kind, ",".join(errs), ", ".join("%.1f" % (t * 1000)
+                                          for t in times)))
+    acc = errs[0] if len(set(errs)) == 1 else ",".join(errs)
+    dt = min(times)
     queued = env.queued(lsk)
     # Then the valid final ACK: the handshake can still complete.
     raw.send(sport, isn + 1, iss + 1, ACK, ts=(1000001, tsecr))
@@ -446,6 +455,26 @@ def sc_overflow(env, a):
 
 
 def sc_cookies(env, a):
+    """With net.ipv4.tcp_syncookies=2 and net.synq.syncookies=2 in the
+    server namespace (set here, and set back after)."""
+    names = ("net.ipv4.tcp_syncookies", "net.synq.syncookies")
+
+    def read():
+        return [open("/proc/sys/" + n.replace(".", "/")).read().strip()
+                for n in names]
+
+    def write(vals):
+        for n, v in zip(names, vals):
+            synq_lib.write_sysctl(n, v)
+    old = synq_lib.in_netns(env.a.srv_ns, read)
+    synq_lib.in_netns(env.a.srv_ns, lambda: write(["2", "2"]))
+    try:
+        return cookies(env, a)
+    finally:
+        synq_lib.in_netns(env.a.srv_ns, lambda: write(old))
+
+
+def cookies(env, a):
     lsk = env.listener(16)
     raw = Raw(env, a.src.split(",")[0])
     base = raw_sport()
@@ -520,6 +549,7 @@ def serve():
             continue
         cid, argv = words[0], words[1:]
         buf = io.StringIO()
+        t0 = time.monotonic()
         with contextlib.redirect_stdout(buf):
             try:
                 run(argv)
@@ -529,6 +559,8 @@ def serve():
                 for ln in traceback.format_exc().splitlines():
                     log(ln)
                 print("outcome: error")
+            log("%s: %.1f s in synq_frontdoor.py" % (
+                " ".join(argv[-3:]), time.monotonic() - t0))
         for ln in buf.getvalue().splitlines():
             print("%s\t%s" % (cid, ln))
         print("%s\tend" % cid, flush=True)

@@ -55,6 +55,8 @@ RTR_SRV_IP=10.0.5.1		# the router, on the server's side
 SRV_IP_FAR=10.0.5.2		# the server, seen from behind the router
 RTR_FAR_IP=10.0.6.1		# the router, on the far client's side
 FAR_IP=10.0.6.2			# the far client, one hop away
+# A port of its own for every subtest ($PORT_BASE + its number): nothing
+# is left of the last one.
 PORT_BASE=9100
 # Seconds to wait for one scenario's answer (each takes a few seconds).
 PY_TIMEOUT=${SYNQ_PY_TIMEOUT:-60}
@@ -93,11 +95,6 @@ setup_net() {
 			}
 		}
 	EOF
-}
-
-# A port of its own for every subtest: nothing is left of the last one.
-port() {
-	echo $((PORT_BASE + ksft_n))
 }
 
 # frontdoor KIND WANT PY-ARGS...: run a scenario with KIND's listener in
@@ -143,8 +140,7 @@ srv_nft() {
 
 # 1. An input chain at priority P drops the port.
 check_nft_prio() {
-	local kind=$1 prio=$2 p
-	p=$(port)
+	local kind=$1 prio=$2 p=$((PORT_BASE + ksft_n))
 	srv_nft fd_prio "table ip fd_prio {
 		chain input {
 			type filter hook input priority $prio; policy accept;
@@ -156,8 +152,7 @@ check_nft_prio() {
 
 # 2. An accept-list for the port: policy drop but for one client.
 check_nft_saddr() {
-	local kind=$1 prio=$2 p
-	p=$(port)
+	local kind=$1 prio=$2 p=$((PORT_BASE + ksft_n))
 	srv_nft fd_saddr "table ip fd_saddr {
 		chain input {
 			type filter hook input priority $prio; policy accept;
@@ -171,8 +166,7 @@ check_nft_saddr() {
 
 # 3. iptables (nft backend) INPUT drop.
 check_iptables() {
-	local kind=$1 p
-	p=$(port)
+	local kind=$1 p=$((PORT_BASE + ksft_n))
 	ip netns exec "$NS_SRV" iptables -A INPUT -p tcp --dport "$p" -j DROP ||
 		fail "iptables -A INPUT failed" || return 1
 	defer ip netns exec "$NS_SRV" iptables -D INPUT -p tcp --dport "$p" -j DROP
@@ -181,8 +175,7 @@ check_iptables() {
 
 # 4. IP_MINTTL, the client behind the router (TTL 63 arrives).
 check_minttl() {
-	local kind=$1 ttl=$2 when=$3 want p
-	p=$(port)
+	local kind=$1 ttl=$2 when=$3 want p=$((PORT_BASE + ksft_n))
 	if [ "$ttl" -gt 63 ]; then
 		want="$FAR_IP=timeout/none"
 	else
@@ -195,8 +188,7 @@ check_minttl() {
 
 # 5. SO_ATTACH_FILTER dropping one source.
 check_sock_filter() {
-	local kind=$1 p
-	p=$(port)
+	local kind=$1 p=$((PORT_BASE + ksft_n))
 	near "$kind" "$CLI_IP=connected/accepted $CLI_IP2=timeout/none" \
 		--port "$p" --src "$CLI_IP,$CLI_IP2" connect --filter-drop "$CLI_IP2"
 }
@@ -212,8 +204,7 @@ cgroup2_ready() {
 
 # 6. cgroup/skb ingress BPF dropping one source.
 check_cgroup_bpf() {
-	local kind=$1 p cg
-	p=$(port)
+	local kind=$1 p=$((PORT_BASE + ksft_n)) cg
 	cgroup2_ready || fail "cannot mount cgroup2 on $CG_ROOT" || return 1
 	cg=$CG_ROOT/synq-frontdoor-$$-$p
 	mkdir "$cg" || fail "cannot make cgroup $cg" || return 1
@@ -225,40 +216,29 @@ check_cgroup_bpf() {
 
 # 7. Final ACKs tcp_check_req() refuses.
 check_bad_ack() {
-	local kind=$1 mode=$2 p
-	p=$(port)
+	local kind=$1 mode=$2 p=$((PORT_BASE + ksft_n))
 	near "$kind" "reply=A accept=EAGAIN fast=yes queued=0 good=accepted" \
 		--port "$p" badack --mode "$mode"
 }
 
 # 8. ss -lnt: Recv-Q and Send-Q.
 check_ss() {
-	local kind=$1 p
-	p=$(port)
+	local kind=$1 p=$((PORT_BASE + ksft_n))
 	near "$kind" "all=LISTEN/recvq=3/sendq=7 port=LISTEN/recvq=3/sendq=7" \
 		--port "$p" --backlog 7 ss --clients 3
 }
 
 # 9a. Accept queue overflow: ListenOverflows, ListenDrops.
 check_overflow() {
-	local kind=$1 p
-	p=$(port)
+	local kind=$1 p=$((PORT_BASE + ksft_n))
 	near "$kind" "reply=none ListenOverflows=+1 ListenDrops=+1" \
 		--port "$p" overflow
 }
 
-# 9b. Cookies: SyncookiesSent, SyncookiesRecv.
+# 9b. Cookies: SyncookiesSent, SyncookiesRecv (the helper sets
+# net.ipv4.tcp_syncookies and net.synq.syncookies to 2, and back).
 check_cookies() {
-	local kind=$1 p old_tcp old_synq
-	p=$(port)
-	old_tcp=$(ip netns exec "$NS_SRV" sysctl -n net.ipv4.tcp_syncookies) ||
-		return 1
-	old_synq=$(ip netns exec "$NS_SRV" sysctl -n net.synq.syncookies) ||
-		return 1
-	defer ip netns exec "$NS_SRV" sysctl -qw \
-		"net.ipv4.tcp_syncookies=$old_tcp" "net.synq.syncookies=$old_synq"
-	ip netns exec "$NS_SRV" sysctl -qw net.ipv4.tcp_syncookies=2 \
-		net.synq.syncookies=2 || return 1
+	local kind=$1 p=$((PORT_BASE + ksft_n))
 	near "$kind" "synacks=5 SyncookiesSent=+5 accepted=yes SyncookiesRecv=+1" \
 		--port "$p" cookies --syns 5
 }
