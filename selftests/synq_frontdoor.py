@@ -35,10 +35,12 @@ Usage: synq_frontdoor.py --kind tcp|synq --srv-ns NS --cli-ns NS
   badack --mode paws|oow
       raw handshake: SYN (TSval 1000000), then a final ACK with the right
       ack number and TSval 1 (paws) or seq ISN+1+200000 (oow) ->
-      "outcome: reply=FLAGS accept=ERRNO fast=yes|no queued=N good=..."
-      (reply: the flags of what came back within 0.5 s other than SYN-ACK
-      retransmits, "none" if nothing; accept: a non-blocking accept();
-      three times, "accept=EAGAIN" if each said EAGAIN; fast: the
+      "outcome: reply=FLAGS accept=ERRNO sleeps=N fast=yes|no queued=N
+      good=..."
+      (reply: what came back within 0.5 s other than SYN-ACK
+      retransmits, as FLAGS/SEQ-ISS/ACK-ISN, "none" if nothing; accept: a non-blocking accept();
+      three times, "accept=EAGAIN" if each said EAGAIN; sleeps: the
+      voluntary context switches in them (getrusage); fast: the
       quickest returned within 50 ms; queued: the accept queue after it;
       good: a valid ACK sent next: "accepted" if it made a child).
   ss --backlog N --clients N
@@ -61,6 +63,7 @@ import ctypes
 import errno
 import io
 import os
+import resource
 import select
 import shlex
 import socket
@@ -351,26 +354,35 @@ def sc_badack(env, a):
     raw.send(sport, seq & 0xffffffff, iss + 1, ACK, ts=(tsval, tsecr))
     replies = [p for p in raw.recv({sport}, 0.5) if p["flags"] != "SA"]
     for p in replies:
-        log("%s: reply %s seq %u ack %u" % (a.kind, p["flags"], p["seq"],
-                                            p["ack"]))
-    reply = ",".join(p["flags"] for p in replies) or "none"
-    # Three non-blocking accept()s: all must say EAGAIN, the quickest
-    # within 50 ms (one may lose the CPU on a loaded machine under TCG; a
-    # wait in accept(), synq's 200 ms, is in every one).
+        log("%s: reply %s seq %u ack %u options %s" % (
+            a.kind, p["flags"], p["seq"], p["ack"], p["options"]))
+    # FLAGS/seq - ISS/ack - the client's ISN: TCP's duplicate ACK is
+    # A/1/1 (tcp_v4_reqsk_send_ack(): snt_isn + 1, rcv_nxt).
+    reply = ",".join("%s/%d/%d" % (p["flags"], (p["seq"] - iss) & 0xffffffff,
+                                   (p["ack"] - isn) & 0xffffffff)
+                     for p in replies) or "none"
+    # Three non-blocking accept()s: each must say EAGAIN without sleeping
+    # (no voluntary context switch: synq's old accept() waited 200 ms),
+    # and the quickest return within 50 ms (one call may lose the CPU on
+    # a loaded machine under TCG).
     lsk.setblocking(False)
-    errs, times = [], []
+    errs, times, sleeps = [], [], 0
     for _ in range(3):
+        nv0 = resource.getrusage(resource.RUSAGE_THREAD).ru_nvcsw
         t0 = time.monotonic()
         try:
             c = lsk.accept()[0]
-            errs.append("child")
-            c.close()
         except BlockingIOError as e:
+            c = None
             errs.append(errname(e.errno))
         times.append(time.monotonic() - t0)
-    log("%s: non-blocking accept()s: %s in %s ms" % (
+        sleeps += resource.getrusage(resource.RUSAGE_THREAD).ru_nvcsw - nv0
+        if c:
+            errs.append("child")
+            c.close()
+    log("%s: non-blocking accept()s: %s in %s ms, %d sleeps" % (
         a.kind, ",".join(errs), ", ".join("%.1f" % (t * 1000)
-                                          for t in times)))
+                                          for t in times), sleeps))
     acc = errs[0] if len(set(errs)) == 1 else ",".join(errs)
     dt = min(times)
     queued = env.queued(lsk)
@@ -380,8 +392,9 @@ def sc_badack(env, a):
     good = "accepted" if child else "none"
     if child:
         child.close()
-    print("outcome: reply=%s accept=%s fast=%s queued=%d good=%s" % (
-        reply, acc, "yes" if dt < 0.05 else "no", queued, good))
+    print("outcome: reply=%s accept=%s sleeps=%d fast=%s queued=%d good=%s"
+          % (reply, acc, sleeps, "yes" if dt < 0.05 else "no", queued,
+             good))
     return 0
 
 
