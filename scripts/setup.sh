@@ -36,6 +36,8 @@ PACKAGES=(
 	pahole dkms
 	qemu-system-x86 busybox-static
 	iproute2 nftables hping3 tcpdump curl ethtool linux-perf jq
+	# synq_frontdoor.sh: iptables-nft
+	iptables
 	nginx-light apache2-utils
 	# the debug kernel (scripts/debug-kernel.sh)
 	flex bison bc libelf-dev libssl-dev

@@ -1491,6 +1491,58 @@ TEST_F(sock, ulp_before_listen)
 	close(fd);
 }
 
+/*
+ * Listener options TCP implements and synq does not (issue 11): on a synq
+ * socket, bound or listening, they fail loudly with EOPNOTSUPP instead of
+ * being silently ignored (TCP_MD5SIG: SYN-ACKs without the option;
+ * TCP_FASTOPEN: SYN data dropped, no cookie; TCP_SAVE_SYN: an empty
+ * TCP_SAVED_SYN on children).  There is no TCP oracle for the errno, since
+ * TCP supports them: the same calls on a TCP socket must succeed, which
+ * shows the arguments are valid.
+ */
+TEST(synq_unimplemented_opts)
+{
+	static const int protos[] = { IPPROTO_TCP, IPPROTO_SYNQ };
+	struct tcp_md5sig md5;
+	unsigned int i, listening;
+	int fd, r, e;
+
+	memset(&md5, 0, sizeof(md5));
+	addr_lo((struct sockaddr_in *)&md5.tcpm_addr, 0);
+	md5.tcpm_keylen = 8;
+	memcpy(md5.tcpm_key, "synqsynq", 8);
+
+	for (i = 0; i < ARRAY_SIZE(protos); i++) {
+		for (listening = 0; listening < 2; listening++) {
+			const char *what = listening ? "listening" : "bound";
+			int want = protos[i] == IPPROTO_TCP ? 0 : EOPNOTSUPP;
+
+			fd = sock_new(_metadata, protos[i]);
+			ASSERT_EQ(0, bind_lo(fd, 0));
+			if (listening)
+				ASSERT_EQ(0, listen(fd, 8));
+
+			errno = 0;
+			r = setsockopt(fd, SOL_TCP, TCP_MD5SIG, &md5,
+				       sizeof(md5));
+			e = r ? errno : 0;
+			EXPECT_EQ(want, e) TH_LOG("proto %d %s: TCP_MD5SIG: %s",
+						  protos[i], what, strerror(e));
+			errno = 0;
+			r = set_int(fd, SOL_TCP, TCP_FASTOPEN, 5);
+			e = r ? errno : 0;
+			EXPECT_EQ(want, e) TH_LOG("proto %d %s: TCP_FASTOPEN: %s",
+						  protos[i], what, strerror(e));
+			errno = 0;
+			r = set_int(fd, SOL_TCP, TCP_SAVE_SYN, 1);
+			e = r ? errno : 0;
+			EXPECT_EQ(want, e) TH_LOG("proto %d %s: TCP_SAVE_SYN: %s",
+						  protos[i], what, strerror(e));
+			close(fd);
+		}
+	}
+}
+
 TEST(synq_no_data_ops)
 {
 	struct sockaddr_in a;
