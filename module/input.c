@@ -411,15 +411,11 @@ static void synq_demux(struct sk_buff *skb, struct sock *sk)
 /* Segments of existing connections (TIME_WAIT too) are TCP's. */
 static bool synq_established(const struct synq_seg *s, struct sk_buff *skb)
 {
-	struct net *net = s->sn->net;
 	struct sock *sk;
 
 	if (skb->sk)
 		return true;	/* early demux found it */
-	sk = __inet_lookup_established(net, net->ipv4.tcp_death_row.hashinfo,
-				       s->t.raddr, s->t.rport, s->t.laddr,
-				       ntohs(s->t.lport), inet_iif(skb),
-				       inet_sdif(skb));
+	sk = synq_lookup_established(s, skb);
 	if (!sk)
 		return false;
 	synq_demux(skb, sk);

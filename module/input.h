@@ -47,6 +47,8 @@ void synq_parse_options(const struct net *net, const struct tcphdr *th,
 			struct synq_opts *o);
 bool synq_filter_accepts(struct synq_sock *ss, struct sk_buff *skb,
 			 unsigned int cap);
+struct sock *synq_lookup_established(const struct synq_seg *s,
+				     const struct sk_buff *skb);
 void synq_count_drop(struct synq_seg *s, enum synq_mib_field why);
 
 #endif /* _SYNQ_INPUT_H */

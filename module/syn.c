@@ -24,6 +24,18 @@
 #include "output.h"
 #include "timers.h"
 
+/* The connection (or TIME_WAIT) of @s's 4-tuple in ehash, referenced. */
+struct sock *synq_lookup_established(const struct synq_seg *s,
+				     const struct sk_buff *skb)
+{
+	struct net *net = s->sn->net;
+
+	return __inet_lookup_established(net, net->ipv4.tcp_death_row.hashinfo,
+					 s->t.raddr, s->t.rport, s->t.laddr,
+					 ntohs(s->t.lport), inet_iif(skb),
+					 inet_sdif(skb));
+}
+
 /* Counted as synq's and as TCP's listener counts its drops. */
 void synq_count_drop(struct synq_seg *s, enum synq_mib_field why)
 {
@@ -132,15 +144,11 @@ static int synq_syn_verdict(struct synq_seg *s, const struct synq_table *t,
 static bool synq_connected_meanwhile(const struct synq_seg *s,
 				     struct sk_buff *skb)
 {
-	struct net *net = s->sn->net;
 	struct sock *sk;
 
 	if (s->tw_isn)
 		return false;	/* TCP killed its TIME_WAIT: nothing else there */
-	sk = __inet_lookup_established(net, net->ipv4.tcp_death_row.hashinfo,
-				       s->t.raddr, s->t.rport, s->t.laddr,
-				       ntohs(s->t.lport), inet_iif(skb),
-				       inet_sdif(skb));
+	sk = synq_lookup_established(s, skb);
 	if (!sk)
 		return false;
 	sock_gen_put(sk);
