@@ -111,6 +111,8 @@ grep -q 'tcp_clock_ns(' "$SRCTREE/include/net/tcp.h" ||
 exported SYNQ_HAVE_EXPORT_TCP_GET_COOKIE_SOCK tcp_get_cookie_sock || true
 exported SYNQ_HAVE_EXPORT_TCP_SELECT_INITIAL_WINDOW tcp_select_initial_window || true
 exported SYNQ_HAVE_EXPORT_TCP_V4_MD5_LOOKUP tcp_v4_md5_lookup || true
+# tcp_inbound_hash() (6.7) drops segments whose MD5/AO options are malformed.
+exported SYNQ_HAVE_EXPORT_TCP_DO_PARSE_AUTH_OPTIONS tcp_do_parse_auth_options || true
 # What those copies call instead.
 for s in inet_csk_reqsk_queue_add sysctl_rmem_max; do
 	exported "SYNQ_HAVE_EXPORT_$(echo "$s" | tr '[:lower:]' '[:upper:]')" "$s" >/dev/null ||

@@ -84,6 +84,23 @@ int synq_accept(struct socket *sock, struct socket *newsock, int flags,
 		bool kern);
 #endif
 
+/*
+ * tcp_inbound_hash()'s first test (6.7): TCP drops any segment whose
+ * options are malformed as tcp_do_parse_auth_options() reads them (a bad
+ * length, an MD5 or AO option twice), counting nothing.  Before 6.7 TCP
+ * parsed no option of a segment for its signature but an MD5 one.
+ */
+static inline bool synq_tcp_auth_opts_bad(const struct tcphdr *th)
+{
+#ifdef SYNQ_HAVE_EXPORT_TCP_DO_PARSE_AUTH_OPTIONS
+	const u8 *md5, *ao;
+
+	return tcp_do_parse_auth_options(th, &md5, &ao) != 0;
+#else
+	return false;
+#endif
+}
+
 /* TCP-AO's options (6.7), which a synq listener refuses as it does MD5. */
 static inline bool synq_tcp_opt_is_ao(int optname)
 {

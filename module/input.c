@@ -35,6 +35,7 @@
 #include <net/xfrm.h>
 
 #include "child.h"
+#include "compat.h"
 #include "cookies.h"
 #include "input.h"
 #include "output.h"
@@ -151,6 +152,8 @@ static bool synq_listener_accepts(struct synq_seg *s, struct sk_buff *skb)
 		return false;
 	}
 	if (!xfrm4_policy_check(tmpl, XFRM_POLICY_IN, skb))
+		return false;
+	if (synq_tcp_auth_opts_bad(s->th))
 		return false;
 	/* No MD5 key can be set on a synq listener: an option is unexpected. */
 	synq_parse_options(net, s->th, &o);
@@ -424,21 +427,26 @@ static bool synq_established(const struct synq_seg *s, struct sk_buff *skb)
 
 /*
  * The template TCP would give this segment, if it is synq's: TCP's own
- * listener lookup (bound device, address, sk_lookup BPF).
+ * listener lookup (bound device, address, sk_lookup BPF).  Referenced
+ * (synq_tmpl_hold()): the caller puts synq_tmpl() of what it returns.
  */
 static struct synq_sock *synq_listener(const struct synq_seg *s,
 				       struct sk_buff *skb)
 {
 	struct net *net = s->sn->net;
+	struct synq_sock *ss;
 	struct sock *sk;
 
 	sk = __inet_lookup_listener(net, net->ipv4.tcp_death_row.hashinfo, skb,
 				    __tcp_hdrlen(s->th), s->t.raddr,
 				    s->t.rport, s->t.laddr, ntohs(s->t.lport),
 				    inet_iif(skb), inet_sdif(skb));
-	if (!sk || !synq_is_tmpl(sk))
+	if (!sk || !synq_is_tmpl(sk) || !synq_tmpl_hold(sk))
 		return NULL;
-	return synq_tmpl_owner(sk);
+	ss = synq_tmpl_owner(sk);
+	if (!ss)
+		sock_put(sk);
+	return ss;
 }
 
 /*
@@ -490,13 +498,18 @@ static unsigned int synq_rcv(struct synq_net *sn, struct sk_buff *skb,
 	if (skb->pkt_type != PACKET_HOST || synq_established(&s, skb))
 		return NF_ACCEPT;
 	s.ss = synq_listener(&s, skb);
-	if (!s.ss || !synq_pull(&s, skb, thoff))
+	if (!s.ss)
 		return NF_ACCEPT;
-	verdict = s.th->rst ? synq_rcv_rst(&s, skb) : synq_rcv_ack(&s, skb);
-	if (verdict == NF_ACCEPT)
-		__skb_push(skb, thoff);
-	else
-		__TCP_INC_STATS(sn->net, TCP_MIB_INSEGS);	/* TCP's, had it come */
+	verdict = NF_ACCEPT;
+	if (synq_pull(&s, skb, thoff)) {
+		verdict = s.th->rst ? synq_rcv_rst(&s, skb) :
+				      synq_rcv_ack(&s, skb);
+		if (verdict == NF_ACCEPT)
+			__skb_push(skb, thoff);
+		else	/* TCP's, had it come */
+			__TCP_INC_STATS(sn->net, TCP_MIB_INSEGS);
+	}
+	sock_put(synq_tmpl(s.ss));
 	return verdict;
 }
 

@@ -115,6 +115,7 @@ void synq_get_info(struct synq_sock *ss, struct synq_info *info);
 int synq_template_init(void);
 bool synq_is_tmpl(const struct sock *sk);
 struct synq_sock *synq_tmpl_owner(const struct sock *tmpl);
+bool synq_tmpl_hold(struct sock *tmpl);
 void synq_template_attach(struct synq_sock *ss, struct sock *tmpl);
 void synq_child_init_ops(struct sock *child);
 

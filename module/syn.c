@@ -222,7 +222,6 @@ int synq_conn_request(struct sock *tmpl, struct sk_buff *skb)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct synq_seg s = {
-		.ss = synq_tmpl_owner(tmpl),
 		.sn = synq_pernet(sock_net(tmpl)),
 		.th = th,
 		.t = {
@@ -234,17 +233,22 @@ int synq_conn_request(struct sock *tmpl, struct sk_buff *skb)
 		.seq = TCP_SKB_CB(skb)->seq,
 		.tw_isn = TCP_SKB_CB(skb)->tcp_tw_isn,
 	};
-	struct synq_table *t = s.ss ? rcu_dereference(s.ss->table) : NULL;
+	struct synq_table *t = NULL;
 	int why;
 
+	if (!synq_tmpl_hold(tmpl))
+		return 0;	/* closed on another CPU meanwhile */
+	s.ss = synq_tmpl_owner(tmpl);
+	if (s.ss)
+		t = rcu_dereference(s.ss->table);
 	if (!t) {
 		/* Closing: TCP's own listener drops as it unhashes. */
 		tcp_listendrop(tmpl);
-		return 0;
+		goto out;
 	}
 	if (!synq_filter_accepts(s.ss, skb, th->doff * 4)) {
 		sk_drops_add(tmpl, skb);
-		return 0;
+		goto out;
 	}
 	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
 		why = SYNQ_MIB_MALFORMED;
@@ -252,5 +256,7 @@ int synq_conn_request(struct sock *tmpl, struct sk_buff *skb)
 		why = synq_rcv_syn(&s, skb, t);
 	if (why)
 		synq_count_drop(&s, why);
+out:
+	sock_put(tmpl);
 	return 0;
 }

@@ -40,6 +40,18 @@ struct synq_sock *synq_tmpl_owner(const struct sock *tmpl)
 							 SK_USER_DATA_NOCOPY);
 }
 
+/*
+ * A reference on the template for one segment's work, as reqsk_alloc()
+ * takes one on the listener: tcp_v4_rcv() and the hook find it under RCU
+ * only, and a close() on another CPU may have dropped its last reference
+ * meanwhile (SOCK_RCU_FREE keeps the memory, not the socket: a SYN-ACK
+ * charged to it then would add to a freed sk_wmem_alloc).  False: closed.
+ */
+bool synq_tmpl_hold(struct sock *tmpl)
+{
+	return refcount_inc_not_zero(&tmpl->sk_refcnt);
+}
+
 /* Under the template's lock, before it enters TCP's listening hash. */
 void synq_template_attach(struct synq_sock *ss, struct sock *tmpl)
 {

@@ -154,11 +154,17 @@ def seg_options(seg):
     return tsval, md5
 
 
+def seg_auth_bad(seg):
+    """TCP (6.7 on) drops the segment for its options, whatever it is."""
+    d = (seg[12] >> 4) * 4 if len(seg) >= 13 else 0
+    return sl.tcp_auth_opts_bad(seg[20:min(d, len(seg))])
+
+
 class Flow:
     """One sniffed handshake and what the model expects of it."""
     __slots__ = ("src", "sport", "lport", "cookie", "isn", "iss", "tsval",
                  "t_syn", "t_last", "entry", "child", "late", "state",
-                 "removed", "syn", "hist")
+                 "removed", "syn", "hist", "dropped")
 
     def __init__(self, src, sport, lport, cookie, isn, tsval, syn):
         self.src, self.sport, self.lport = src, sport, lport
@@ -173,6 +179,7 @@ class Flow:
         self.removed = 0        # entries removed by an RST (model)
         self.syn = syn          # the SYN packet, to send again
         self.hist = []          # what was sent, for a mismatch's report
+        self.dropped = seg_auth_bad(syn)  # TCP drops the SYN (6.7 on)
 
 
 class Fuzzer:
@@ -195,6 +202,7 @@ class Fuzzer:
                   "flow_segs": 0, "send_errors": 0, "flows": 0,
                   "flows_no_synack": 0, "flows_stale": 0, "flows_late": 0,
                   "flows_checked": 0, "syn_resends": 0,
+                  "flows_tcp_dropped": 0, "flows_tcp_drop_answered": 0,
                   "garbage_acks_cookie": 0, "fragmented": 0}
         self.mismatch = []
         self.done = {}
@@ -476,7 +484,7 @@ class Fuzzer:
                              opts=opts, payload=payload,
                              res=r.getrandbits(4) if r.random() < 0.05 else 0)
         f = Flow(key[0], key[1], lport, cookie, isn, tsval, syn)
-        if not cookie:
+        if not cookie and not f.dropped:
             f.entry = [isn, None, seg_options(syn)[0]]
         self.flows[key + (lport,)] = f
         self.n["flows"] += 1
@@ -590,8 +598,8 @@ class Fuzzer:
         child.  As tcp_v4_rcv() and tcp_check_req(): a TCP-MD5 option is
         unexpected (dropped), and PAWS refuses an ACK or RST whose TSval is
         older than the entry's (its SYN's)."""
-        if not valid:
-            return False
+        if not valid or seg_auth_bad(seg):
+            return False        # input.c drops it as tcp_inbound_hash()
         irs1 = lambda irs: (irs + 1) & M32          # noqa: E731
         tsval, md5 = seg_options(seg)
         if f.cookie:
@@ -628,7 +636,7 @@ class Fuzzer:
             self.n["flow_syns"] += 1
         end = time.monotonic() + 3.0
         resend = time.monotonic() + 1.0
-        while any(f.state == "syn" for f in flows):
+        while any(f.state == "syn" and not f.dropped for f in flows):
             now = time.monotonic()
             if now >= end:
                 break
@@ -641,7 +649,10 @@ class Fuzzer:
             self.pump(min(0.05, end - now))
         live = []
         for f in flows:
-            if f.state == "syn":
+            if f.dropped:
+                self.n["flows_tcp_dropped" if f.state == "syn" else
+                       "flows_tcp_drop_answered"] += 1
+            elif f.state == "syn":
                 self.n["flows_no_synack"] += 1
             elif f.state == "stale":
                 self.n["flows_stale"] += 1
@@ -967,6 +978,8 @@ class Fuzzer:
              len(self.mismatch), 0)
         c.eq("child.flow SYNs without their SYN-ACK",
              n["flows_no_synack"] + n["flows_stale"], 0)
+        c.eq("child.flow SYNs TCP drops for their options (%d) answered" %
+             n["flows_tcp_dropped"], n["flows_tcp_drop_answered"], 0)
         left = sum(self.children.values())
         c.eq("child.children of flows not (or no longer) sent", left, 0)
         c.eq("child.children from garbage", self.garbage_children[:10], [])

@@ -310,6 +310,55 @@ def parse_options(raw):
     return o
 
 
+def _auth_opts_minlen():
+    """tcp_do_parse_auth_options()'s shortest option walk (6.7 on), None
+    before it: the remaining length it still parses at."""
+    rel = os.uname().release
+    m = re.match(r"(\d+)\.(\d+)", rel)
+    if not m or (int(m.group(1)), int(m.group(2))) < (6, 7):
+        return None
+    try:
+        with open("/boot/config-" + rel) as f:
+            ao = "CONFIG_TCP_AO=y\n" in f.read()
+    except OSError:
+        ao = False
+    return 5 if ao else 18      # sizeof(tcp_ao_hdr) + 1, or TCPOLEN_MD5SIG
+
+
+AUTH_OPTS_MINLEN = _auth_opts_minlen()
+
+
+def tcp_auth_opts_bad(raw):
+    """True when this kernel's TCP drops a segment with these options
+    (all the bytes up to doff) before anything else looks at it: from 6.7
+    tcp_inbound_hash() refuses what tcp_do_parse_auth_options() finds
+    malformed (a bad length; an MD5 or AO option twice or ill-sized)."""
+    if AUTH_OPTS_MINLEN is None:
+        return False
+    n, i, seen = len(raw), 0, False
+    while n >= AUTH_OPTS_MINLEN:
+        kind = raw[i]
+        i += 1
+        if kind == 0:
+            return False
+        if kind == 1:
+            n -= 1
+            continue
+        size = raw[i]
+        i += 1
+        if size < 2 or size > n:
+            return True
+        if kind in (19, 29):
+            if (kind == 19 and size != 18) or (kind == 29 and size <= 4):
+                return True
+            if seen:
+                return True
+            seen = True
+        i += size - 2
+        n -= size
+    return False
+
+
 # --- segments and packets ----------------------------------------------------
 
 def tcp_segment(src, dst, sport, dport, seq, ack, flags, window=65535,

@@ -198,8 +198,10 @@ class Peer:
         self.last_send = now
         if ttl != self.ttl:
             self.raw.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, self.ttl)
+        doff = (seg[12] >> 4) * 4 if len(seg) > 12 else 0
         return {"sport": sport, "dport": dport, "seq": seq, "ack": ack,
-                "flags": flags_str(flags), "len": len(seg), "t": now}
+                "flags": flags_str(flags), "len": len(seg), "t": now,
+                "auth_bad": synq_lib.tcp_auth_opts_bad(seg[20:doff])}
 
     # --- commands --------------------------------------------------------
 
@@ -372,6 +374,7 @@ class Peer:
             replies = self.flows.pop((s["sport"], dport), [])
             ports[str(s["sport"])] = {
                 "sent": s["flags"], "seq": s["seq"],
+                "auth_bad": s["auth_bad"],
                 "replies": [r["flags"] for r in replies],
                 "synack": any(r["flagbits"] & 0x12 == 0x12 for r in replies)}
         answered = [int(p) for p, v in ports.items() if v["synack"]]
