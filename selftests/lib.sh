@@ -259,6 +259,20 @@ run_selected() {
 	fi
 }
 
+# drop_rsts NS TABLE MATCH: NS's kernel has no socket for a test's raw
+# flows and would reset every answer they get: its RSTs that MATCH (an nft
+# expression) are dropped, by table TABLE ("nft delete table ip TABLE").
+drop_rsts() {
+	ip netns exec "$1" nft -f - <<-EOF
+		table ip $2 {
+			chain out {
+				type filter hook output priority 0; policy accept;
+				$3 tcp flags & rst == rst drop
+			}
+		}
+	EOF
+}
+
 # --- synq_flood.py scenarios ---------------------------------------------------
 
 # setup_flood_pair: setup_pair for synq_flood.py, whose raw flows use source
@@ -270,14 +284,7 @@ setup_flood_pair() {
 	ip netns exec "$NS_SRV" sysctl -q net.synq.syncookies >/dev/null ||
 		fail "no net.synq sysctls in a new netns" || return 1
 	ip -n "$NS_SRV" route add default via "$CLI_IP" || return 1
-	ip netns exec "$NS_CLI" nft -f - <<-EOT
-		table ip synq_flood {
-			chain out {
-				type filter hook output priority 0; policy accept;
-				tcp sport 20000-29999 tcp flags & rst == rst drop
-			}
-		}
-	EOT
+	drop_rsts "$NS_CLI" synq_flood "tcp sport 20000-29999"
 }
 
 # synq_stat NS NAME: a /proc/net/stat/synq counter of NS.

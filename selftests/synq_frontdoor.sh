@@ -94,14 +94,7 @@ setup_net() {
 	ip -n "$NS_SRV" route add "${FAR_IP%.*}.0/24" via "$RTR_SRV_IP" || return 1
 	# The raw flows (source ports 40000-49999) have no socket in the
 	# client kernel, which must not reset the server's answers.
-	ip netns exec "$NS_CLI" nft -f - <<-EOF
-		table ip synq_frontdoor_cli {
-			chain out {
-				type filter hook output priority 0; policy accept;
-				tcp sport 40000-49999 tcp flags & rst == rst drop
-			}
-		}
-	EOF
+	drop_rsts "$NS_CLI" synq_frontdoor_cli "tcp sport 40000-49999"
 }
 
 # frontdoor KIND WANT PY-ARGS...: run a scenario with KIND's listener in

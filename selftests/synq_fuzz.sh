@@ -52,14 +52,8 @@ for h in $(seq 64 95); do
 done | ip -n "$NS_CLI" -batch - || ksft_fail_all "cannot add the flow addresses"
 # Answers to spoofed sources (10.99.0.0/16) go to the client, which drops them.
 ip -n "$NS_SRV" route add default via "$CLI_IP" || ksft_fail_all "no default route"
-ip netns exec "$NS_CLI" nft -f - <<EOF || ksft_fail_all "nft failed"
-table ip synq_fuzz {
-	chain out {
-		type filter hook output priority 0; policy accept;
-		tcp sport 20000-29999 tcp flags & rst == rst ip ttl != $FUZZ_TTL drop
-	}
-}
-EOF
+drop_rsts "$NS_CLI" synq_fuzz "tcp sport 20000-29999 ip ttl != $FUZZ_TTL" ||
+	ksft_fail_all "nft failed"
 # Lone fragments wait 30 s for their other half: make room for them.
 ip netns exec "$NS_SRV" sysctl -q -w net.ipv4.ipfrag_high_thresh=33554432 \
 	net.ipv4.ipfrag_time=5 || ksft_fail_all "cannot set the ipfrag sysctls"

@@ -29,14 +29,8 @@ PEER_TTL=77
 PEER_TIMEOUT=${SYNQ_PEER_TIMEOUT:-120}
 
 setup_pair || ksft_fail_all "cannot set up the namespaces"
-ip netns exec "$NS_CLI" nft -f - <<EOF || ksft_fail_all "nft failed"
-table ip synq_rawpeer {
-	chain out {
-		type filter hook output priority 0; policy accept;
-		tcp flags & rst == rst ip ttl != $PEER_TTL drop
-	}
-}
-EOF
+drop_rsts "$NS_CLI" synq_rawpeer "ip ttl != $PEER_TTL" ||
+	ksft_fail_all "nft failed"
 
 coproc PEER {
 	exec ip netns exec "$NS_CLI" python3 -B "$PEER_PY" --src "$CLI_IP" \

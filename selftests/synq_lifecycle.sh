@@ -120,19 +120,6 @@ reload_synq() {
 	insmod "$SYNQ_KO" || fail "insmod $SYNQ_KO failed"
 }
 
-# drop_rsts NS SPORT_FIRST SPORT_LAST: the raw flows' kernel has no socket
-# for them; keep its RSTs in.
-drop_rsts() {
-	ip netns exec "$1" nft -f - <<-EOF
-		table ip synq_raw {
-			chain out {
-				type filter hook output priority 0; policy accept;
-				tcp sport $2-$3 tcp flags & rst == rst drop
-			}
-		}
-	EOF
-}
-
 NSYN=10
 NCHILD=5
 
@@ -140,7 +127,7 @@ check_close_pending() {
 	local rc=0 port
 
 	slab_baseline
-	drop_rsts "$NS_CLI" 41000 $((41000 + NSYN - 1))
+	drop_rsts "$NS_CLI" synq_raw "tcp sport 41000-$((41000 + NSYN - 1))"
 	bg srv "$NS_SRV" server --mode hold --hold-file "$TMPD/srv.hold" \
 		--ready-file "$TMPD/srv.ready" --info-file "$TMPD/srv.info" \
 		--want-qlen "$NSYN" --want-backlog "$NCHILD"
@@ -174,7 +161,7 @@ check_close_full_rmmod() {
 
 	old=$(ip netns exec "$NS_SRV" sysctl -n net.synq.max_syn_backlog)
 	ip netns exec "$NS_SRV" sysctl -qw net.synq.max_syn_backlog=4096
-	drop_rsts "$NS_CLI" 50000 $((50000 + NFULL - 1))
+	drop_rsts "$NS_CLI" synq_raw "tcp sport 50000-$((50000 + NFULL - 1))"
 	bg srv "$NS_SRV" server --mode hold --backlog 4096 \
 		--hold-file "$TMPD/srv.hold" --ready-file "$TMPD/srv.ready" \
 		--want-qlen "$NFULL" --want-backlog 0
@@ -374,7 +361,7 @@ check_netns_delete() {
 	slab_baseline
 	setup_ns NS_X NS_Y
 	setup_veth "$NS_X" 10.0.2.2/24 "$NS_Y" 10.0.2.1/24
-	drop_rsts "$NS_Y" 41000 $((41000 + NSYN - 1))
+	drop_rsts "$NS_Y" synq_raw "tcp sport 41000-$((41000 + NSYN - 1))"
 	# The listener never closes by itself (no hold file comes).
 	bg srv "$NS_X" server --mode hold --hold-file "$TMPD/never" \
 		--ready-file "$TMPD/srv.ready"
