@@ -194,7 +194,7 @@ check_close_full_rmmod() {
 TRACE=/sys/kernel/tracing
 
 # Calls of synq_hook() while NS_CLI sends the server 3 UDP datagrams: the
-# function tracer counts them (Debian's kernel has no NETFILTER_NETLINK_HOOK
+# kprobe event counts them (Debian's kernel has no NETFILTER_NETLINK_HOOK
 # for "nft list hooks" to ask directly).
 hook_calls() {
 	echo > "$TRACE/trace"
@@ -207,9 +207,23 @@ for _ in range(3):
 	grep -c 'synq_hook' "$TRACE/trace" || true
 }
 
-stop_tracing() {
-	echo nop > "$TRACE/current_tracer"
-	echo > "$TRACE/set_ftrace_filter"
+# probe_start FUNC: trace FUNC's calls with a kprobe event, not with the
+# function tracer: starting and stopping that tracer flips the scheduler's
+# tracepoints (cmdline recording), rewriting __schedule() under the other
+# CPU's feet, and under TCG a CPU once stayed trapped on that INT3 (CI, on
+# both kernels).  With record-cmd off an event flips nothing but FUNC's
+# own call site.
+probe_start() {
+	[ -w "$TRACE/kprobe_events" ] || return 1
+	echo 0 > "$TRACE/options/record-cmd" || return 1
+	echo "p:synq_probe $1" >> "$TRACE/kprobe_events" || return 1
+	echo 1 > "$TRACE/events/kprobes/synq_probe/enable"
+}
+
+probe_stop() {
+	echo 0 > "$TRACE/events/kprobes/synq_probe/enable"
+	echo "-:synq_probe" >> "$TRACE/kprobe_events"
+	echo 1 > "$TRACE/options/record-cmd"
 }
 
 # The hook exists only while the namespace has a listener: other traffic
@@ -217,13 +231,11 @@ stop_tracing() {
 check_hook_lifetime() {
 	local rc=0 n
 
-	if ! { [ -w "$TRACE/set_ftrace_filter" ] &&
-	       echo synq_hook > "$TRACE/set_ftrace_filter"; }; then
-		log "SKIP: no function tracer at $TRACE"
+	if ! probe_start synq_hook; then
+		log "SKIP: no kprobe events at $TRACE"
 		return "$KSFT_SKIP"
 	fi
-	defer stop_tracing
-	echo function > "$TRACE/current_tracer"
+	defer probe_stop
 	n=$(hook_calls)
 	[ "$n" = 0 ] || fail "synq_hook called $n times before any listener" || rc=1
 	bg srv "$NS_SRV" server --mode hold --hold-file "$TMPD/srv.hold" \
@@ -272,14 +284,11 @@ for _ in range(int(sys.argv[1])):
 check_no_text_patching() {
 	local rc=0 n
 
-	if ! { [ -w "$TRACE/set_ftrace_filter" ] &&
-	       echo arch_jump_label_transform_apply > \
-		"$TRACE/set_ftrace_filter"; }; then
-		log "SKIP: no function tracer for arch_jump_label_transform_apply"
+	if ! probe_start arch_jump_label_transform_apply; then
+		log "SKIP: no kprobe event on arch_jump_label_transform_apply"
 		return "$KSFT_SKIP"
 	fi
-	defer stop_tracing
-	echo function > "$TRACE/current_tracer"
+	defer probe_stop
 	n=$(text_patches reload_synq)
 	log "text patches by rmmod + insmod: $n"
 	[ "$n" -ge 2 ] || fail "rmmod + insmod patched text $n times, want >= 2" ||
