@@ -112,7 +112,11 @@ exported SYNQ_HAVE_EXPORT_TCP_GET_COOKIE_SOCK tcp_get_cookie_sock || true
 exported SYNQ_HAVE_EXPORT_TCP_SELECT_INITIAL_WINDOW tcp_select_initial_window || true
 exported SYNQ_HAVE_EXPORT_TCP_V4_MD5_LOOKUP tcp_v4_md5_lookup || true
 # tcp_inbound_hash() (6.7) drops segments whose MD5/AO options are malformed.
-exported SYNQ_HAVE_EXPORT_TCP_DO_PARSE_AUTH_OPTIONS tcp_do_parse_auth_options || true
+# Before it, TCP parsed the MD5 option alone, with an exported helper.
+exported SYNQ_HAVE_EXPORT_TCP_DO_PARSE_AUTH_OPTIONS tcp_do_parse_auth_options ||
+	exported SYNQ_HAVE_EXPORT_TCP_PARSE_MD5SIG_OPTION tcp_parse_md5sig_option >/dev/null ||
+	! grep -q "^CONFIG_TCP_MD5SIG=y" "$CONFIG" ||
+	unsupported "neither tcp_do_parse_auth_options() nor tcp_parse_md5sig_option() is exported"
 # What those copies call instead.
 for s in inet_csk_reqsk_queue_add sysctl_rmem_max; do
 	exported "SYNQ_HAVE_EXPORT_$(echo "$s" | tr '[:lower:]' '[:upper:]')" "$s" >/dev/null ||

@@ -85,19 +85,40 @@ int synq_accept(struct socket *sock, struct socket *newsock, int flags,
 #endif
 
 /*
- * tcp_inbound_hash()'s first test (6.7): TCP drops any segment whose
- * options are malformed as tcp_do_parse_auth_options() reads them (a bad
- * length, an MD5 or AO option twice), counting nothing.  Before 6.7 TCP
- * parsed no option of a segment for its signature but an MD5 one.
+ * What tcp_v4_rcv() reads of a segment's options for its signature, in
+ * one parse: SYNQ_AUTH_BAD to drop it unanswered, counting nothing
+ * (tcp_inbound_hash() since 6.7: a bad length, an MD5 or AO option twice),
+ * SYNQ_AUTH_NONE (an AO option on a kernel without TCP-AO, which TCP then
+ * checks no further), else SYNQ_AUTH_MD5 with *@md5 the MD5 signature or
+ * NULL.  Before 6.7 TCP parsed only the MD5 option
+ * (tcp_parse_md5sig_option()).  An AO option to a kernel with TCP-AO is
+ * dropped as TCP drops it for a socket without AO keys, which a synq
+ * listener cannot have.
  */
-static inline bool synq_tcp_auth_opts_bad(const struct tcphdr *th)
+enum synq_auth {
+	SYNQ_AUTH_MD5,
+	SYNQ_AUTH_NONE,
+	SYNQ_AUTH_BAD,
+};
+
+static inline enum synq_auth synq_tcp_auth_opts(const struct tcphdr *th,
+						const u8 **md5)
 {
 #ifdef SYNQ_HAVE_EXPORT_TCP_DO_PARSE_AUTH_OPTIONS
-	const u8 *md5, *ao;
+	const u8 *ao;
 
-	return tcp_do_parse_auth_options(th, &md5, &ao) != 0;
+	if (tcp_do_parse_auth_options(th, md5, &ao))
+		return SYNQ_AUTH_BAD;
+	if (ao)
+		return IS_ENABLED(CONFIG_TCP_AO) ? SYNQ_AUTH_BAD :
+						   SYNQ_AUTH_NONE;
+	return SYNQ_AUTH_MD5;
+#elif defined(CONFIG_TCP_MD5SIG)
+	*md5 = tcp_parse_md5sig_option(th);
+	return SYNQ_AUTH_MD5;
 #else
-	return false;
+	*md5 = NULL;
+	return SYNQ_AUTH_NONE;
 #endif
 }
 

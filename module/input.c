@@ -16,8 +16,8 @@
  * may drop these segments before synq acts on them, as it would before
  * tcp_v4_rcv().  Then synq does what tcp_v4_rcv() does for a segment that
  * finds a request (its TCP_NEW_SYN_RECV branch), with the template as the
- * listener: the checksum, the IPsec policy, TCP-MD5 (none: the option is
- * refused on synq listeners), min_ttl, the socket filter; then what
+ * listener: the checksum, the IPsec policy, TCP-MD5 with the template's
+ * keys (md5.c), min_ttl, the socket filter; then what
  * tcp_check_req() does (ACK number, PAWS, window); and completes the child
  * as tcp_child_process() does, so the ACK moves it to ESTABLISHED under the
  * child's lock before accept() can take it.
@@ -38,6 +38,7 @@
 #include "compat.h"
 #include "cookies.h"
 #include "input.h"
+#include "md5.h"
 #include "output.h"
 
 /* Last but conntrack's confirm: see the comment at the top. */
@@ -145,7 +146,8 @@ static bool synq_listener_accepts(struct synq_seg *s, struct sk_buff *skb)
 {
 	struct sock *tmpl = synq_tmpl(s->ss);
 	struct net *net = sock_net(tmpl);
-	struct synq_opts o;
+	enum synq_auth auth;
+	const u8 *md5;
 
 	if (ip_hdr(skb)->ttl < READ_ONCE(inet_sk(tmpl)->min_ttl)) {
 		__NET_INC_STATS(net, LINUX_MIB_TCPMINTTLDROP);
@@ -153,14 +155,10 @@ static bool synq_listener_accepts(struct synq_seg *s, struct sk_buff *skb)
 	}
 	if (!xfrm4_policy_check(tmpl, XFRM_POLICY_IN, skb))
 		return false;
-	if (synq_tcp_auth_opts_bad(s->th))
+	auth = synq_tcp_auth_opts(s->th, &md5);
+	if (auth == SYNQ_AUTH_BAD ||
+	    (auth == SYNQ_AUTH_MD5 && !synq_md5_inbound_ok(tmpl, skb, md5)))
 		return false;
-	/* No MD5 key can be set on a synq listener: an option is unexpected. */
-	synq_parse_options(net, s->th, &o);
-	if (o.md5) {
-		__NET_INC_STATS(net, LINUX_MIB_TCPMD5UNEXPECTED);
-		return false;
-	}
 	/* tcp_filter(): socket filter, cgroup BPF ingress, the LSM. */
 	if (sk_filter_trim_cap(tmpl, skb, s->th->doff * 4) ||
 	    !synq_filter_accepts(s->ss, skb, s->th->doff * 4))
@@ -427,26 +425,23 @@ static bool synq_established(const struct synq_seg *s, struct sk_buff *skb)
 
 /*
  * The template TCP would give this segment, if it is synq's: TCP's own
- * listener lookup (bound device, address, sk_lookup BPF).  Referenced
- * (synq_tmpl_hold()): the caller puts synq_tmpl() of what it returns.
+ * listener lookup (bound device, address, sk_lookup BPF).  Under RCU, as
+ * tcp_v4_rcv() holds a listener: what needs it alive takes a reference
+ * (reqsk_alloc(), synq_send()).
  */
 static struct synq_sock *synq_listener(const struct synq_seg *s,
 				       struct sk_buff *skb)
 {
 	struct net *net = s->sn->net;
-	struct synq_sock *ss;
 	struct sock *sk;
 
 	sk = __inet_lookup_listener(net, net->ipv4.tcp_death_row.hashinfo, skb,
 				    __tcp_hdrlen(s->th), s->t.raddr,
 				    s->t.rport, s->t.laddr, ntohs(s->t.lport),
 				    inet_iif(skb), inet_sdif(skb));
-	if (!sk || !synq_is_tmpl(sk) || !synq_tmpl_hold(sk))
+	if (!sk || !synq_is_tmpl(sk))
 		return NULL;
-	ss = synq_tmpl_owner(sk);
-	if (!ss)
-		sock_put(sk);
-	return ss;
+	return synq_tmpl_owner(sk);
 }
 
 /*
@@ -509,7 +504,6 @@ static unsigned int synq_rcv(struct synq_net *sn, struct sk_buff *skb,
 		else	/* TCP's, had it come */
 			__TCP_INC_STATS(sn->net, TCP_MIB_INSEGS);
 	}
-	sock_put(synq_tmpl(s.ss));
 	return verdict;
 }
 

@@ -27,7 +27,6 @@ struct synq_opts {
 	bool wscale_ok;
 	bool sack_ok;
 	bool saw_tstamp;
-	bool md5;		/* a TCP-MD5 option is present */
 	u32 tsval;
 };
 

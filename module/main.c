@@ -14,6 +14,7 @@
 #include "cookies.h"
 #include "input.h"
 #include "listener.h"
+#include "md5.h"
 
 static int proto = IPPROTO_SYNQ;
 module_param(proto, int, 0444);
@@ -29,9 +30,12 @@ static int __init synq_init(void)
 	if (err)
 		return err;
 	synq_input_key_hold();
-	err = synq_netns_init();
+	err = synq_md5_init();
 	if (err)
 		goto err_key;
+	err = synq_netns_init();
+	if (err)
+		goto err_md5;
 	err = synq_socket_init(proto);
 	if (err)
 		goto err_netns;
@@ -40,6 +44,8 @@ static int __init synq_init(void)
 
 err_netns:
 	synq_netns_exit();
+err_md5:
+	synq_md5_exit();
 err_key:
 	synq_input_key_release();
 	synq_syn_table_exit();
@@ -50,6 +56,7 @@ static void __exit synq_exit(void)
 {
 	synq_socket_exit();
 	synq_netns_exit();
+	synq_md5_exit();
 	synq_input_key_release();
 	synq_syn_table_exit();
 	pr_info("unloaded\n");

@@ -61,10 +61,6 @@ void synq_parse_options(const struct net *net, const struct tcphdr *th,
 				o->tsval = get_unaligned_be32(ptr);
 			}
 			break;
-		case TCPOPT_MD5SIG:
-			if (opsize == TCPOLEN_MD5SIG)
-				o->md5 = true;
-			break;
 		}
 		ptr += opsize - 2;
 		length -= opsize;

@@ -15,6 +15,7 @@
 #include <net/tcp.h>
 
 #include "compat.h"
+#include "md5.h"
 #include "output.h"
 
 /* RFC 6528: a keyed hash of the 4-tuple plus a 64 ns clock. */
@@ -92,11 +93,14 @@ static u32 synq_tcp_ts_ms(void)
 	return div_u64(tcp_clock_ns(), NSEC_PER_MSEC);
 }
 
-/* A pure ACK of the SYN-ACK carries only the timestamp option. */
-static unsigned int synq_optlen(const struct synq_entry *e, bool syn)
+/* A pure ACK of the SYN-ACK carries only the timestamp option (and MD5). */
+static unsigned int synq_optlen(const struct synq_entry *e, bool syn,
+				bool md5)
 {
 	unsigned int len = TCPOLEN_MSS;
 
+	if (md5)
+		return TCPOLEN_MD5SIG_ALIGNED + synq_optlen(e, syn, false);
 	if (!syn)
 		return e->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0;
 
@@ -109,9 +113,19 @@ static unsigned int synq_optlen(const struct synq_entry *e, bool syn)
 	return len;
 }
 
-static void synq_write_options(__be32 *ptr, const struct synq_entry *e,
-			       bool syn, u16 mss, u8 rcv_wscale, u32 ts_off)
+/* In tcp_options_write()'s order; returns where the MD5 signature goes. */
+static u8 *synq_write_options(__be32 *ptr, const struct synq_entry *e,
+			      bool syn, bool md5, u16 mss, u8 rcv_wscale,
+			      u32 ts_off)
 {
+	u8 *sig = NULL;
+
+	if (md5) {
+		*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
+			       (TCPOPT_MD5SIG << 8) | TCPOLEN_MD5SIG);
+		sig = (u8 *)ptr;
+		ptr += 4;
+	}
 	if (syn)
 		*ptr++ = htonl((TCPOPT_MSS << 24) | (TCPOLEN_MSS << 16) | mss);
 	if (e->tstamp_ok) {
@@ -128,18 +142,21 @@ static void synq_write_options(__be32 *ptr, const struct synq_entry *e,
 	if (syn && synq_wscale_ok(e))
 		*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_WINDOW << 16) |
 			       (TCPOLEN_WINDOW << 8) | rcv_wscale);
+	return sig;
 }
 
 /* The SYN-ACK, or (!syn) the ACK a SYN_RECV peer gets for a stray segment. */
 static struct sk_buff *synq_build(const struct sock *tmpl,
 				  const struct dst_entry *dst,
-				  struct synq_entry *e, bool syn)
+				  struct synq_entry *e, bool syn,
+				  const struct tcp_md5sig_key *md5)
 {
-	unsigned int len = sizeof(struct tcphdr) + synq_optlen(e, syn);
+	unsigned int len = sizeof(struct tcphdr) + synq_optlen(e, syn, md5);
 	u32 rcv_wnd, clamp;
 	struct sk_buff *skb;
 	struct tcphdr *th;
 	u8 rcv_wscale;
+	u8 *sig;
 
 	skb = alloc_skb(MAX_TCP_HEADER, GFP_ATOMIC);
 	if (!skb)
@@ -166,9 +183,13 @@ static struct sk_buff *synq_build(const struct sock *tmpl,
 	if (!syn && synq_wscale_ok(e))
 		rcv_wnd >>= rcv_wscale;
 	th->window = htons(min(rcv_wnd, 65535U));
-	synq_write_options((__be32 *)(th + 1), e, syn, synq_advmss(tmpl, dst),
-			   rcv_wscale, e->tstamp_ok ?
-			   synq_ts_off(synq_pernet(sock_net(tmpl)), &e->t) : 0);
+	sig = synq_write_options((__be32 *)(th + 1), e, syn, md5,
+				 synq_advmss(tmpl, dst), rcv_wscale,
+				 e->tstamp_ok ? synq_ts_off(synq_pernet(sock_net(tmpl)),
+							    &e->t) : 0);
+	/* A zero signature, as TCP's on failure: the peer drops the segment. */
+	if (md5)
+		synq_md5_sign(sig, md5, e->t.laddr, e->t.raddr, th, len);
 	th->check = tcp_v4_check(len, e->t.laddr, e->t.raddr,
 				 csum_partial(th, len, 0));
 	skb->ip_summed = CHECKSUM_NONE;
@@ -180,6 +201,12 @@ static struct sk_buff *synq_build(const struct sock *tmpl,
  * a request's SYN-ACK to the request (whose full socket is the listener):
  * egress cgroup BPF, owner matches and the mark see the listener's.  A
  * cookie's is nobody's, as TCP's (no false sharing under a flood).
+ *
+ * Callers hold the template under RCU only, as tcp_v4_rcv() does, and a
+ * close() on another CPU may drop its last reference meanwhile: its memory
+ * stays (SOCK_RCU_FREE), but charging an skb to it would then add to a
+ * sk_wmem_alloc already at zero.  So an owned send takes a reference first,
+ * as reqsk_alloc() does on the listener, and a closed template sends none.
  */
 static int synq_send(struct synq_sock *ss, struct synq_entry *e, bool syn,
 		     bool owned)
@@ -191,16 +218,20 @@ static int synq_send(struct synq_sock *ss, struct synq_entry *e, bool syn,
 	struct rtable *rt;
 	int err;
 
+	if (owned && !synq_tmpl_hold(tmpl))
+		return -ESHUTDOWN;
 	rt = synq_route(ss, e, &fl4);
 	if (IS_ERR(rt)) {
 		SYNQ_INC_STATS(synq_pernet(net), SYNQ_MIB_NOROUTE);
-		return PTR_ERR(rt);
+		err = PTR_ERR(rt);
+		goto out;
 	}
-	skb = synq_build(tmpl, &rt->dst, e, syn);
+	skb = synq_build(tmpl, &rt->dst, e, syn, synq_md5_send_key(tmpl, e->t.raddr));
 	if (!skb) {
 		ip_rt_put(rt);
 		SYNQ_INC_STATS(synq_pernet(net), SYNQ_MIB_NOMEM);
-		return -ENOMEM;
+		err = -ENOMEM;
+		goto out;
 	}
 	skb_dst_set(skb, &rt->dst);
 	if (owned)
@@ -208,7 +239,11 @@ static int synq_send(struct synq_sock *ss, struct synq_entry *e, bool syn,
 	err = ip_build_and_send_pkt(skb, tmpl, e->t.laddr, e->t.raddr, NULL,
 				    READ_ONCE(inet_sk(tmpl)->tos));
 	__TCP_INC_STATS(net, TCP_MIB_OUTSEGS);
-	return net_xmit_eval(err);
+	err = net_xmit_eval(err);
+out:
+	if (owned)
+		sock_put(tmpl);
+	return err;
 }
 
 /* The first one chooses the entry's receive window scale. */

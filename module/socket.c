@@ -27,6 +27,7 @@
 #include "cookies.h"
 #include "input.h"
 #include "listener.h"
+#include "md5.h"
 #include "timers.h"
 
 static struct proto synq_prot;
@@ -467,6 +468,7 @@ static bool synq_tcp_opt_unsupported(int optname)
 	switch (optname) {
 	case TCP_MD5SIG:
 	case TCP_MD5SIG_EXT:
+		return !synq_md5_usable();	/* TCP's keys, on the template */
 	case TCP_FASTOPEN:
 	case TCP_FASTOPEN_KEY:
 	case TCP_SAVE_SYN:

@@ -21,6 +21,7 @@
 
 #include "cookies.h"
 #include "input.h"
+#include "md5.h"
 #include "output.h"
 #include "timers.h"
 
@@ -198,6 +199,9 @@ static int synq_rcv_syn(struct synq_seg *s, struct sk_buff *skb,
 		return SYNQ_MIB_NOMEM;
 	}
 	synq_entry_init(s, skb, e);
+	/* tcp_synack_options(): MD5 and TS leave no room for SACK blocks. */
+	if (e->sack_ok && synq_md5_send_key(synq_tmpl(s->ss), s->t.raddr))
+		e->tstamp_ok = 0;
 	if (!e->iss)
 		e->iss = synq_isn(s->sn, &s->t);
 	if (synq_table_insert_locked(t, b, e)) {
@@ -236,19 +240,17 @@ int synq_conn_request(struct sock *tmpl, struct sk_buff *skb)
 	struct synq_table *t = NULL;
 	int why;
 
-	if (!synq_tmpl_hold(tmpl))
-		return 0;	/* closed on another CPU meanwhile */
 	s.ss = synq_tmpl_owner(tmpl);
 	if (s.ss)
 		t = rcu_dereference(s.ss->table);
 	if (!t) {
 		/* Closing: TCP's own listener drops as it unhashes. */
 		tcp_listendrop(tmpl);
-		goto out;
+		return 0;
 	}
 	if (!synq_filter_accepts(s.ss, skb, th->doff * 4)) {
 		sk_drops_add(tmpl, skb);
-		goto out;
+		return 0;
 	}
 	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
 		why = SYNQ_MIB_MALFORMED;
@@ -256,7 +258,5 @@ int synq_conn_request(struct sock *tmpl, struct sk_buff *skb)
 		why = synq_rcv_syn(&s, skb, t);
 	if (why)
 		synq_count_drop(&s, why);
-out:
-	sock_put(tmpl);
 	return 0;
 }

@@ -41,11 +41,12 @@ struct synq_sock *synq_tmpl_owner(const struct sock *tmpl)
 }
 
 /*
- * A reference on the template for one segment's work, as reqsk_alloc()
- * takes one on the listener: tcp_v4_rcv() and the hook find it under RCU
- * only, and a close() on another CPU may have dropped its last reference
- * meanwhile (SOCK_RCU_FREE keeps the memory, not the socket: a SYN-ACK
- * charged to it then would add to a freed sk_wmem_alloc).  False: closed.
+ * A reference on the template for an skb charged to it (synq_send()), as
+ * reqsk_alloc() takes one on the listener: tcp_v4_rcv() and the hook find
+ * it under RCU only, and a close() on another CPU may have dropped its last
+ * reference meanwhile (SOCK_RCU_FREE keeps the memory, not the socket: a
+ * SYN-ACK charged to it then would add to a freed sk_wmem_alloc).  Nothing
+ * else a segment does with the template needs more than RCU.  False: closed.
  */
 bool synq_tmpl_hold(struct sock *tmpl)
 {

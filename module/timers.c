@@ -113,16 +113,11 @@ static void synq_table_tick(struct timer_list *timer)
 {
 	struct synq_table *t = from_timer(t, timer, timer);
 	int max_retries, thresh;
-	struct sock *tmpl;
 	u32 budget = t->nr_buckets;
 	u32 i;
 
 	/* Armed again by a late insert after close(): the owner may be gone. */
 	if (READ_ONCE(t->dead))
-		return;
-	/* The SYN-ACKs it resends are charged to the template. */
-	tmpl = synq_tmpl(t->owner);
-	if (!synq_tmpl_hold(tmpl))
 		return;
 	max_retries = synq_synack_retries(t->owner);
 	thresh = synq_table_thresh(t, max_retries);
@@ -141,7 +136,6 @@ static void synq_table_tick(struct timer_list *timer)
 		synq_flood_reset(t->owner);
 	else if (!READ_ONCE(t->dead))
 		mod_timer(&t->timer, jiffies + SYNQ_TICK);
-	sock_put(tmpl);
 }
 
 void synq_timers_init(struct synq_table *t)

@@ -139,12 +139,15 @@ class Env:
 
     # --- clients -------------------------------------------------------
 
-    def client(self, src, timeout, dst=None):
-        """connect() from src; -> "connected", "timeout", "refused"... and
-        the socket (or None)."""
+    def client(self, src, timeout, dst=None, md5key=None):
+        """connect() from src (with TCP_MD5SIG md5key for the server, if
+        given); -> "connected", "timeout", "refused"... and the socket (or
+        None)."""
         c = synq_lib.in_netns(self.a.cli_ns, lambda: socket.socket(
             socket.AF_INET, socket.SOCK_STREAM))
         c.bind((src, 0))
+        if md5key is not None:
+            synq_lib.set_md5sig(c, dst or self.a.srv_ip, md5key)
         c.settimeout(timeout)
         try:
             c.connect((dst or self.a.srv_ip, self.a.port))
@@ -251,11 +254,12 @@ class Raw:
         self.sock = synq_lib.in_netns(env.a.cli_ns,
                                       synq_lib.raw_tcp_socket)
 
-    def send(self, sport, seq, ack, flags, ts=None, mss=None):
-        opts = synq_lib.linux_options(mss=mss, ts=ts)
+    def send(self, sport, seq, ack, flags, ts=None, mss=None, sack=False,
+             md5key=None, payload=b""):
+        opts = synq_lib.linux_options(mss=mss, ts=ts, sack=sack)
         seg = synq_lib.tcp_segment(self.src, self.dst, sport,
                                    self.env.a.port, seq, ack, flags,
-                                   opts=opts)
+                                   opts=opts, md5key=md5key, payload=payload)
         self.sock.sendto(seg, (self.dst, 0))
 
     def recv(self, sports, seconds):
@@ -468,8 +472,12 @@ def sc_overflow(env, a):
 
 
 def sc_cookies(env, a):
-    """With net.ipv4.tcp_syncookies=2 and net.synq.syncookies=2 in the
-    server namespace (set here, and set back after)."""
+    return syncookies_2(env, lambda: cookies(env, a))
+
+
+def syncookies_2(env, fn):
+    """fn() with net.ipv4.tcp_syncookies=2 and net.synq.syncookies=2 in
+    the server namespace (set here, and set back after)."""
     names = ("net.ipv4.tcp_syncookies", "net.synq.syncookies")
 
     def read():
@@ -482,7 +490,7 @@ def sc_cookies(env, a):
     old = synq_lib.in_netns(env.a.srv_ns, read)
     synq_lib.in_netns(env.a.srv_ns, lambda: write(["2", "2"]))
     try:
-        return cookies(env, a)
+        return fn()
     finally:
         synq_lib.in_netns(env.a.srv_ns, lambda: write(old))
 
@@ -515,6 +523,116 @@ def cookies(env, a):
     return 0
 
 
+MD5_MIBS = ("TCPMD5NotFound", "TCPMD5Unexpected", "TCPMD5Failure")
+
+
+def md5_drops(n0, n1):
+    """Which of TcpExt's TCPMD5* drop counters moved between n0 and n1."""
+    moved = [n for n in MD5_MIBS if n1.get(n, 0) != n0.get(n, 0)]
+    return "md5drops=" + (",".join(moved) or "none")
+
+
+def key_arg(k):
+    return None if k in (None, "none") else k.encode()
+
+
+def sc_md5(env, a):
+    """TCP_MD5SIG on the listener (--srv-key, for --key-for, default the
+    first client) and on kernel clients (--cli-key): who connects, whether
+    data goes both ways on the signed connection, which drop counters
+    moved."""
+    srv_key = key_arg(a.srv_key)
+    key_for = a.key_for or a.src.split(",")[0]
+
+    def before(s):
+        if srv_key:
+            synq_lib.set_md5sig(s, key_for, srv_key)
+    if a.cookies:
+        return syncookies_2(env, lambda: md5_connects(env, a, before))
+    return md5_connects(env, a, before)
+
+
+def md5_connects(env, a, before):
+    try:
+        lsk = env.listener(a.backlog, before)
+    except OSError as e:
+        print("outcome: setsockopt=%s" % errname(e.errno))
+        return 0
+    n0 = env.netstat()
+    res = []
+    for src in a.src.split(","):
+        r, c = env.client(src, a.timeout, md5key=key_arg(a.cli_key))
+        child = try_accept(lsk, 2.0 if c else 0.1)
+        echo = ""
+        if c and child:
+            c.settimeout(2.0)
+            child.settimeout(2.0)
+            c.sendall(b"ping")
+            child.sendall(child.recv(4))
+            echo = "/echo" if c.recv(4) == b"ping" else "/noecho"
+        log("%s: %s from %s, server: %s%s" % (
+            a.kind, r, src, "accepted" if child else "nothing", echo))
+        res.append("%s=%s/%s%s" % (src, r, "accepted" if child else "none",
+                                   echo))
+        for s in (c, child):
+            if s:
+                s.close()
+    print("outcome: %s %s" % (" ".join(res), md5_drops(n0, env.netstat())))
+    return 0
+
+
+def sc_md5ack(env, a):
+    """A raw client with the listener's key: a signed SYN; the SYN-ACK's
+    signature and options; a final ACK signed with the wrong key or not
+    signed (--mode): no reply, no child, which counter moved; then the
+    right ACK, with data (the signature covers it), makes the child, which
+    reads the data."""
+    key = a.srv_key.encode()
+    src = a.src.split(",")[0]
+    lsk = env.listener(16, lambda s: synq_lib.set_md5sig(s, src, key))
+    raw = Raw(env, src)
+    sport = raw_sport()
+    isn = synq_lib.rand32()
+    raw.send(sport, isn, 0, SYN, ts=(1000000, 0), mss=1460, sack=a.sack,
+             md5key=key)
+    synack = [p for p in raw.recv({sport}, 2.0) if p["flags"] == "SA"]
+    if not synack:
+        print("outcome: no-synack")
+        return 0
+    sa = synack[0]
+    iss = sa["seq"]
+    tsecr = sa["options"].get("ts", [0])[0]
+    kinds = ",".join(str(k) for k in sorted(set(sa["options"]["kinds"]) -
+                                            {synq_lib.TCPOPT_NOP}))
+    log("%s: SYN-ACK seq %u options %s" % (a.kind, iss, sa["options"]))
+    n0 = env.netstat()
+    bad = None if a.mode == "unsigned" else b"not-" + key
+    raw.send(sport, isn + 1, iss + 1, ACK, ts=(1000001, tsecr), md5key=bad)
+    replies = [p for p in raw.recv({sport}, 0.5) if p["flags"] != "SA"]
+    lsk.setblocking(False)
+    try:
+        lsk.accept()[0].close()
+        acc = "child"
+    except BlockingIOError as e:
+        acc = errname(e.errno)
+    drops = md5_drops(n0, env.netstat())
+    raw.send(sport, isn + 1, iss + 1, ACK | synq_lib.PSH,
+             ts=(1000002, tsecr), md5key=key, payload=b"synq")
+    child = try_accept(lsk, 1.0)
+    good = "none"
+    if child:
+        child.settimeout(1.0)
+        try:
+            good = "accepted/" + child.recv(16).decode(errors="replace")
+        except OSError as e:
+            good = "accepted/" + errname(e.errno)
+        child.close()
+    print("outcome: synack=%s opts=%s reply=%s accept=%s %s good=%s" % (
+        "signed" if synq_lib.tcp_md5_ok(sa, key) else "unsigned", kinds,
+        ",".join(p["flags"] for p in replies) or "none", acc, drops, good))
+    return 0
+
+
 def parser():
     p = argparse.ArgumentParser(prog="synq_frontdoor.py")
     p.add_argument("--kind", choices=("tcp", "synq"), required=True)
@@ -540,11 +658,22 @@ def parser():
     sub.add_parser("overflow")
     k = sub.add_parser("cookies")
     k.add_argument("--syns", type=int, default=5)
+    m = sub.add_parser("md5")
+    m.add_argument("--srv-key")
+    m.add_argument("--key-for")
+    m.add_argument("--cli-key")
+    m.add_argument("--cookies", action="store_true")
+    m = sub.add_parser("md5ack")
+    m.add_argument("--srv-key", required=True)
+    m.add_argument("--mode", choices=("wrongkey", "unsigned"),
+                   required=True)
+    m.add_argument("--sack", action="store_true")
     return p
 
 
 SCENARIOS = {"connect": sc_connect, "badack": sc_badack, "ss": sc_ss,
-             "overflow": sc_overflow, "cookies": sc_cookies}
+             "overflow": sc_overflow, "cookies": sc_cookies, "md5": sc_md5,
+             "md5ack": sc_md5ack}
 
 
 def run(argv):

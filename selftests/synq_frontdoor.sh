@@ -33,9 +33,19 @@
 #     by exactly 1; with syncookies 2 (net.ipv4.tcp_syncookies and
 #     net.synq.syncookies) 5 SYNs move SyncookiesSent by 5 and a cookie's
 #     final ACK SyncookiesRecv by 1.
-# (10, TCP_MD5SIG/TCP_FASTOPEN/TCP_SAVE_SYN failing with EOPNOTSUPP on a
-# synq listener, has no TCP oracle and is synq_api.c's
-# synq_unimplemented_opts.)
+# 10. TCP_MD5SIG on the listener: a kernel client with the right key
+#     connects and data goes both ways; with a wrong key, without one, or
+#     signed to a listener without keys it does not (TcpExt TCPMD5Failure,
+#     TCPMD5NotFound, TCPMD5Unexpected move); a key for another address
+#     leaves an unsigned client alone; with syncookies 2 the signed cookie
+#     handshake completes.  A raw client checks the SYN-ACK's signature
+#     and options (MSS, TS, MD5; MD5 with SACK drops TS, as
+#     tcp_synack_options()), sends a final ACK wrongly signed or unsigned
+#     (no reply, no child, the counter moves), then the signed one with
+#     data, which the child reads.  Before this, synq refused TCP_MD5SIG
+#     (EOPNOTSUPP): every synq half fails.
+# (TCP_FASTOPEN/TCP_SAVE_SYN failing with EOPNOTSUPP on a synq listener
+# has no TCP oracle and is synq_api.c's synq_unimplemented_opts.)
 #
 # The scenarios are selftests/synq_frontdoor.py; each prints one line
 # "outcome: ...", compared here with the expected one.  Against the synq
@@ -243,6 +253,21 @@ check_cookies() {
 		--port "$p" cookies --syns 5
 }
 
+# 10a. TCP_MD5SIG: kernel clients with the right key, a wrong one, none;
+# a listener without a key; a key for another address; with cookies.
+check_md5() {
+	local kind=$1 want=$2 p=$((PORT_BASE + ksft_n))
+	shift 2
+	near "$kind" "$want" --port "$p" "$@"
+}
+
+# 10b. A signed handshake by hand: the final ACK wrongly signed or not.
+check_md5_ack() {
+	local kind=$1 want=$2 p=$((PORT_BASE + ksft_n))
+	shift 2
+	near "$kind" "$want" --port "$p" md5ack --srv-key s3cret "$@"
+}
+
 KSFT_ONLY=("$@")
 setup_net || ksft_fail_all "cannot set up the namespaces"
 
@@ -293,5 +318,32 @@ both "ss -lnt: Recv-Q 3 not accepted, Send-Q backlog 7" check_ss
 both "accept queue overflow: ListenOverflows +1, ListenDrops +1" \
 	check_overflow
 both "syncookies 2: SyncookiesSent +5, SyncookiesRecv +1" check_cookies
+both "TCP_MD5SIG, client with the right key: connects, data both ways" \
+	check_md5 "$CLI_IP=connected/accepted/echo md5drops=none" \
+	md5 --srv-key s3cret --cli-key s3cret
+both "TCP_MD5SIG, client with a wrong key: no connection, TCPMD5Failure" \
+	check_md5 "$CLI_IP=timeout/none md5drops=TCPMD5Failure" \
+	md5 --srv-key s3cret --cli-key wrong
+both "TCP_MD5SIG, client without a key: no connection, TCPMD5NotFound" \
+	check_md5 "$CLI_IP=timeout/none md5drops=TCPMD5NotFound" \
+	md5 --srv-key s3cret
+both "no key on the listener, signed client: no connection, TCPMD5Unexpected" \
+	check_md5 "$CLI_IP=timeout/none md5drops=TCPMD5Unexpected" \
+	md5 --cli-key s3cret
+both "TCP_MD5SIG for another address: an unsigned client connects" \
+	check_md5 "$CLI_IP2=connected/accepted/echo md5drops=none" \
+	--src "$CLI_IP2" md5 --srv-key s3cret --key-for "$CLI_IP"
+both "TCP_MD5SIG with syncookies 2: the cookie handshake is signed" \
+	check_md5 "$CLI_IP=connected/accepted/echo md5drops=none" \
+	md5 --srv-key s3cret --cli-key s3cret --cookies
+both "TCP_MD5SIG, final ACK with a wrong signature: dropped, then the right one" \
+	check_md5_ack "synack=signed opts=2,8,19 reply=none accept=EAGAIN md5drops=TCPMD5Failure good=accepted/synq" \
+	--mode wrongkey
+both "TCP_MD5SIG, unsigned final ACK: dropped, then the signed one" \
+	check_md5_ack "synack=signed opts=2,8,19 reply=none accept=EAGAIN md5drops=TCPMD5NotFound good=accepted/synq" \
+	--mode unsigned
+both "TCP_MD5SIG, SYN with SACK and TS: the SYN-ACK drops TS, as TCP" \
+	check_md5_ack "synack=signed opts=2,4,19 reply=none accept=EAGAIN md5drops=TCPMD5Failure good=accepted/synq" \
+	--mode wrongkey --sack
 log "[$SECONDS s] done"
 ksft_exit

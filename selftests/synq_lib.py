@@ -24,6 +24,7 @@ import ast
 import contextlib
 import ctypes
 import errno
+import hashlib
 import os
 import re
 import socket
@@ -306,6 +307,8 @@ def parse_options(raw):
             o["sack_perm"] = True
         elif kind == 8 and ln == 10:
             o["ts"] = list(struct.unpack("!II", body))
+        elif kind == TCPOPT_MD5SIG and ln == 18:
+            o["md5"] = body
         i += ln
     return o
 
@@ -361,14 +364,36 @@ def tcp_auth_opts_bad(raw):
 
 # --- segments and packets ----------------------------------------------------
 
+def tcp_md5_digest(src, dst, seg, key):
+    """RFC 2385's signature of TCP segment seg (bytes) with key (bytes), as
+    tcp_v4_md5_hash_skb(): pseudo-header, the 20-byte header with a zero
+    checksum, the payload after the data offset, the key."""
+    doff = (seg[12] >> 4) * 4
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + \
+        struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(seg))
+    return hashlib.md5(pseudo + seg[:16] + b"\0\0" + seg[18:20] +
+                       seg[doff:] + key).digest()
+
+
+def tcp_md5_ok(p, key):
+    """Does parse_packet()'s p carry the right MD5 signature for key?"""
+    sig = p["options"].get("md5")
+    return sig is not None and \
+        sig == tcp_md5_digest(p["src"], p["dst"], p["seg"], key)
+
+
 def tcp_segment(src, dst, sport, dport, seq, ack, flags, window=65535,
                 urg=0, opts=b"", payload=b"", doff=None, badcsum=False,
-                trunc=None, res=0):
+                trunc=None, res=0, md5key=None):
     """A TCP segment with its checksum.  opts are padded with EOL to a
     multiple of 4; doff (default: the real header length, 4-bit field) may
     lie; res: the 4 bits below doff (NS is the lowest); trunc: cut the
     segment to that many bytes (the checksum covers what is left, when at
-    least its field is); badcsum: a wrong checksum."""
+    least its field is); badcsum: a wrong checksum; md5key: an MD5
+    signature option first (NOP, NOP, MD5), signed with that key."""
+    if md5key is not None:
+        opts = bytes([TCPOPT_NOP, TCPOPT_NOP, TCPOPT_MD5SIG, 18]) + \
+            bytes(16) + opts
     if len(opts) % 4:
         opts += b"\0" * (4 - len(opts) % 4)     # EOL padding
     if doff is None:
@@ -378,6 +403,8 @@ def tcp_segment(src, dst, sport, dport, seq, ack, flags, window=65535,
                       (doff & 0xf) << 4 | (res & 0xf), flags & 0xff,
                       window & 0xffff, 0, urg & 0xffff)
     seg = hdr + opts + payload
+    if md5key is not None:
+        seg = seg[:24] + tcp_md5_digest(src, dst, seg, md5key) + seg[40:]
     if trunc is not None:
         seg = seg[:trunc]
     c = tcp_csum(src, dst, seg) if len(seg) >= 18 else 0
@@ -430,6 +457,7 @@ def parse_packet(pkt, t=None, csum=True):
         "options": parse_options(seg[20:doff]),
         "len": len(seg) - doff, "ttl": pkt[8], "tos": pkt[1],
         "csum_ok": tcp_csum(src, dst, seg) == 0 if csum else None, "t": t,
+        "seg": seg,
     }
 
 
@@ -606,6 +634,21 @@ def slab_active(name):
 # --- socket filters ----------------------------------------------------------
 
 SO_ATTACH_FILTER = getattr(socket, "SO_ATTACH_FILTER", 26)
+
+
+TCP_MD5SIG, TCP_MD5SIG_EXT, TCP_MD5SIG_FLAG_PREFIX = 14, 32, 1
+
+
+def set_md5sig(sock, addr, key, prefixlen=None):
+    """TCP_MD5SIG (or, with prefixlen, TCP_MD5SIG_EXT with a prefix) for
+    IPv4 peer addr and key (bytes; b"" deletes): struct tcp_md5sig."""
+    sa = struct.pack("=H", socket.AF_INET) + struct.pack("!H", 0) + \
+        socket.inet_aton(addr)
+    flags = 0 if prefixlen is None else TCP_MD5SIG_FLAG_PREFIX
+    opt = TCP_MD5SIG if prefixlen is None else TCP_MD5SIG_EXT
+    sock.setsockopt(socket.IPPROTO_TCP, opt, sa.ljust(128, b"\0") +
+                    struct.pack("=BBHi", flags, prefixlen or 0, len(key), 0) +
+                    key.ljust(80, b"\0"))
 
 
 def attach_filter(sock, insns):
