@@ -274,7 +274,7 @@ class Raw:
             if not r:
                 continue
             data = self.sock.recv(65535)
-            p = synq_lib.parse_packet(data)
+            p = synq_lib.parse_packet(data, raw=True)
             if p and p["src"] == self.dst and p["sport"] == \
                     self.env.a.port and p["dport"] in sports:
                 out.append(p)

@@ -308,7 +308,7 @@ def parse_options(raw):
         elif kind == 8 and ln == 10:
             o["ts"] = list(struct.unpack("!II", body))
         elif kind == TCPOPT_MD5SIG and ln == 18:
-            o["md5"] = body
+            o["md5"] = body.hex()
         i += ln
     return o
 
@@ -379,7 +379,7 @@ def tcp_md5_ok(p, key):
     """Does parse_packet()'s p carry the right MD5 signature for key?"""
     sig = p["options"].get("md5")
     return sig is not None and \
-        sig == tcp_md5_digest(p["src"], p["dst"], p["seg"], key)
+        sig == tcp_md5_digest(p["src"], p["dst"], p["seg"], key).hex()
 
 
 def tcp_segment(src, dst, sport, dport, seq, ack, flags, window=65535,
@@ -431,11 +431,12 @@ def ip_header(src, dst, payload_len, proto=socket.IPPROTO_TCP, ttl=64,
                        socket.inet_aton(src), socket.inet_aton(dst)) + options
 
 
-def parse_packet(pkt, t=None, csum=True):
+def parse_packet(pkt, t=None, csum=True, raw=False):
     """An IPv4 packet with a TCP segment (as a raw socket receives it) ->
     dict: src, dst, sport, dport, seq, ack, flags ("SA"), flagbits,
     window, urg, doff (bytes), options, len (payload), ttl, tos, csum_ok
-    (with csum), t; None if it is not one."""
+    (with csum), t, and with raw the segment's bytes as "seg" (for
+    tcp_md5_ok(); not JSON-serialisable); None if it is not one."""
     if len(pkt) < 20 or pkt[0] >> 4 != 4:
         return None
     ihl = (pkt[0] & 0xf) * 4
@@ -450,15 +451,17 @@ def parse_packet(pkt, t=None, csum=True):
     sport, dport, seq, ack, off, fl, win, _, urg = \
         struct.unpack("!HHIIBBHHH", seg[:20])
     doff = (off >> 4) * 4
-    return {
+    p = {
         "src": src, "dst": dst, "sport": sport, "dport": dport,
         "seq": seq, "ack": ack, "flags": flags_str(fl), "flagbits": fl,
         "window": win, "urg": urg, "doff": doff,
         "options": parse_options(seg[20:doff]),
         "len": len(seg) - doff, "ttl": pkt[8], "tos": pkt[1],
         "csum_ok": tcp_csum(src, dst, seg) == 0 if csum else None, "t": t,
-        "seg": seg,
     }
+    if raw:
+        p["seg"] = seg
+    return p
 
 
 # --- network namespaces ------------------------------------------------------
