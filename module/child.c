@@ -21,6 +21,7 @@
 #include "child.h"
 #include "compat.h"
 #include "output.h"
+#include "selftest.h"
 
 /*
  * Zero a request from a SLAB_TYPESAFE_BY_RCU cache (request_sock_TCP,
@@ -172,3 +173,7 @@ struct sock *synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
 	inet_sk(child)->cork.fl.u.ip4 = fl4;
 	return child;
 }
+
+#ifdef SYNQ_SELFTEST
+#include "selftest/child.c"
+#endif

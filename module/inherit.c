@@ -13,6 +13,7 @@
 #include <net/sock.h>
 
 #include "listener.h"
+#include "selftest.h"
 
 /* The flags a TCP child inherits from its listener (sock_copy()). */
 static const enum sock_flags synq_inherited_flags[] = {
@@ -81,3 +82,7 @@ void synq_sync_tmpl(const struct sock *sk, struct sock *tmpl)
 	tmpl->sk_reuse = sk->sk_reuse;
 	WRITE_ONCE(tmpl->sk_bound_dev_if, READ_ONCE(sk->sk_bound_dev_if));
 }
+
+#ifdef SYNQ_SELFTEST
+#include "selftest/inherit.c"
+#endif

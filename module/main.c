@@ -15,6 +15,7 @@
 #include "input.h"
 #include "listener.h"
 #include "md5.h"
+#include "selftest.h"
 
 static int proto = IPPROTO_SYNQ;
 module_param(proto, int, 0444);
@@ -36,6 +37,9 @@ static int __init synq_init(void)
 	err = synq_netns_init();
 	if (err)
 		goto err_md5;
+	err = synq_selftests_run();
+	if (err)
+		goto err_netns;
 	err = synq_socket_init(proto);
 	if (err)
 		goto err_netns;
@@ -61,6 +65,10 @@ static void __exit synq_exit(void)
 	synq_syn_table_exit();
 	pr_info("unloaded\n");
 }
+
+#ifdef SYNQ_SELFTEST
+#include "selftest/run.c"
+#endif
 
 module_init(synq_init);
 module_exit(synq_exit);

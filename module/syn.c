@@ -23,6 +23,7 @@
 #include "input.h"
 #include "md5.h"
 #include "output.h"
+#include "selftest.h"
 #include "timers.h"
 
 /* The connection (or TIME_WAIT) of @s's 4-tuple in ehash, referenced. */
@@ -260,3 +261,7 @@ int synq_conn_request(struct sock *tmpl, struct sk_buff *skb)
 		synq_count_drop(&s, why);
 	return 0;
 }
+
+#ifdef SYNQ_SELFTEST
+#include "selftest/syn.c"
+#endif

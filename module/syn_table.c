@@ -22,6 +22,7 @@
 #include <linux/workqueue.h>
 #include <net/tcp.h>
 
+#include "selftest.h"
 #include "syn_table.h"
 
 #define SYNQ_MAX_LOCKS		256
@@ -97,6 +98,16 @@ static bool synq_tuple_eq(const struct synq_tuple *a,
 	       a->rport == b->rport && a->lport == b->lport;
 }
 
+/* Walk a chain from @e: the entry for @tuple, or the marker it ends on. */
+static struct synq_entry *synq_chain_find(struct synq_entry *e,
+					  const struct synq_tuple *tuple)
+{
+	for (; !synq_is_nulls(e); e = rcu_dereference_raw(e->next))
+		if (synq_tuple_eq(&e->t, tuple))
+			return e;
+	return e;
+}
+
 /*
  * Find an entry, under the bucket lock or RCU.  Under RCU alone only the
  * answer "there is one" holds: what it found may be unlinked, or even
@@ -108,17 +119,14 @@ struct synq_entry *synq_bucket_find(const struct synq_table *t,
 				    struct synq_bucket *b,
 				    const struct synq_tuple *tuple)
 {
-	struct synq_entry *end = synq_nulls(b);
 	struct synq_entry *e;
 
-again:
-	for (e = rcu_dereference_raw(b->head); !synq_is_nulls(e);
-	     e = rcu_dereference_raw(e->next))
-		if (synq_tuple_eq(&e->t, tuple))
+	do {
+		e = synq_chain_find(rcu_dereference_raw(b->head), tuple);
+		if (!synq_is_nulls(e))
 			return e;
-	/* An entry freed and reused under us led into another chain. */
-	if (e != end)
-		goto again;
+		/* An entry freed and reused under us led into another chain. */
+	} while (e != synq_nulls(b));
 	return NULL;
 }
 
@@ -292,3 +300,7 @@ void synq_table_destroy(struct synq_table *t)
 	INIT_WORK(&t->free_work, synq_table_free_work);
 	call_rcu(&t->rcu, synq_table_free_rcu);
 }
+
+#ifdef SYNQ_SELFTEST
+#include "selftest/syn_table.c"
+#endif

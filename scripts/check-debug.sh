@@ -46,6 +46,19 @@ fi
 ko=$BUILD/module/synq.ko
 [ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$release" ] ||
 	fail "$ko is not for $release"
+# The in-module selftests' build (synq_module.sh loads it), from the same
+# copy: KASAN and lockdep watch them too.
+mkdir -p "$BUILD-selftest"
+rsync -a --delete "$BUILD/module" "$BUILD-selftest/" --exclude='*.o' \
+	--exclude='*.ko' --exclude='*.mod*' --exclude='.*.cmd' \
+	--exclude='modules.order' --exclude='Module.symvers' ||
+	fail "cannot copy module/"
+cp Kbuild "$BUILD-selftest/Kbuild"
+if ! out=$(make -C "$dir/linux" M="$BUILD-selftest" SYNQ_VERSION="$version" \
+		SYNQ_SELFTEST=1 modules 2>&1); then
+	echo "$out"
+	fail "selftest module build for $release failed"
+fi
 
 # defconfig makes SELinux the major LSM; Debian's kernel does not enable
 # it (AppArmor is Debian's), and its hooks change errnos the tests compare
@@ -57,7 +70,8 @@ DEBUG_APPEND="lsm=landlock,lockdown,yama,integrity,apparmor,bpf"
 export SYNQ_FUZZ_SECS=${SYNQ_FUZZ_SECS:-120}
 echo "# check-debug: kernel $release ($dir), $DEBUG_APPEND"
 # shellcheck disable=SC2086 # a list of test names
-SYNQ_KO=$ko SYNQ_VM_KERNEL=$dir/bzImage \
+SYNQ_KO=$ko SYNQ_SELFTEST_KO=$BUILD-selftest/module/synq.ko \
+SYNQ_VM_KERNEL=$dir/bzImage \
 SYNQ_VM_MODDIR=$dir/root/lib/modules/$release \
 SYNQ_CHECK_LOG=$CACHE/check-debug.log SYNQ_DEBUG_KERNEL=1 \
 SYNQ_VM_APPEND="${SYNQ_VM_APPEND:-} $DEBUG_APPEND" \

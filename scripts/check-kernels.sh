@@ -4,8 +4,9 @@
 # 'make check': the selftests on every supported kernel of this machine in
 # turn (scripts/kernels.sh: 6.1 and 6.12), or on the one named by KVER.
 # For each kernel synq.ko is built in .cache/build-<ver>/
-# (scripts/build-ko.sh) and scripts/check.sh boots that kernel's VMs with
-# it.  Each kernel's block starts with "# === kernel <ver>", its boots and
+# (scripts/build-ko.sh), and its in-module selftests (SYNQ_SELFTEST=1) in
+# .cache/build-<ver>-selftest/, and scripts/check.sh boots that kernel's
+# VMs with them.  Each kernel's block starts with "# === kernel <ver>", its boots and
 # its failures name the kernel, and its own count is printed as
 # "# kernel <ver>: N passed, ...".  Then, for the whole suite, the
 # host-side build tests (scripts/check-build.sh: DKMS for each kernel).
@@ -44,9 +45,18 @@ for k in $kvers; do
 		echo "not ok - kernel $k: module build failed" | tee -a "$ALL"
 	else
 		ko=$(echo "$out" | tail -n 1)
+		# The in-module selftests' build (synq_module.sh loads it).
+		if st=$(SYNQ_BUILD_DIR=$CACHE/build-$k-selftest \
+			scripts/build-ko.sh "$k" SYNQ_SELFTEST=1 2>&1); then
+			st=$(echo "$st" | tail -n 1)
+		else
+			echo "$st" | tail -n 30 | tee -a "$ALL"
+			echo "# kernel $k: the SYNQ_SELFTEST=1 build failed" | tee -a "$ALL"
+			st=
+		fi
 		# check.sh's last line is its count: kept for the sum, and
 		# shown below as this kernel's.
-		SYNQ_KO=$ko SYNQ_CHECK_LOG=$CACHE/check-$k.log \
+		SYNQ_KO=$ko SYNQ_SELFTEST_KO=$st SYNQ_CHECK_LOG=$CACHE/check-$k.log \
 			scripts/check.sh "$@" 2>&1 | tee "$CUR" |
 			sed -u -E '/^[0-9]+ passed, [0-9]+ failed/d'
 		cat "$CUR" >> "$ALL"

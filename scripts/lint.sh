@@ -7,7 +7,7 @@
 #     6.12), each in .cache/lint-<ver>/ (scripts/build-ko.sh);
 #   - the selftests' C programs built with -Wall;
 #   - scripts/checkpatch.pl --strict --no-tree -f on every source file of
-#     ours (module/*.[ch], module/uapi/*.h, selftests/*.c);
+#     ours (module/*.[ch], module/selftest/*.c, module/uapi/*.h, selftests/*.c);
 #   - shellcheck warnings and errors in our shell scripts (if installed;
 #     its info and style notes are only shown).
 # No checkpatch test is --ignore'd.
@@ -51,7 +51,8 @@ else
 	kvers=${SYNQ_KVERS:-$(scripts/kernels.sh | paste -sd ' ')}
 	[ -n "$kvers" ] || report "no supported kernel with headers (scripts/setup.sh)"
 	for k in $kvers; do
-		SYNQ_BUILD_DIR=$CACHE/lint-$k lint_build "$k" scripts/build-ko.sh "$k" W=1 C=2
+		# With the in-module selftests: their code is linted too.
+		SYNQ_BUILD_DIR=$CACHE/lint-$k lint_build "$k" scripts/build-ko.sh "$k" W=1 C=2 SYNQ_SELFTEST=1
 	done
 fi
 
@@ -67,7 +68,7 @@ fi
 
 echo "== checkpatch --strict"
 sources=()
-for f in module/*.c module/*.h module/uapi/*.h selftests/*.c; do
+for f in module/*.c module/*.h module/selftest/*.c module/uapi/*.h selftests/*.c; do
 	[ -e "$f" ] || continue
 	case "$f" in
 	*.mod.c|*/compat-generated.h) continue ;;	# generated: modpost, Kbuild

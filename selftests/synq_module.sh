@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The synq module itself: loaded, its parameters and modinfo, a second
-# insmod refused, rmmod leaves no trace, insmod again restores it.
-# Ends with synq loaded, as it found it.
+# insmod refused, rmmod leaves no trace; the in-module selftests (a build
+# with SYNQ_SELFTEST=1, $SYNQ_SELFTEST_KO, which make check builds beside
+# the module: their insmod runs them, see module/selftest.h); insmod again
+# restores synq.  Ends with synq loaded, as it found it.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -66,7 +68,32 @@ check_rmmod() {
 	! lsmod | grep -q '^synq ' || fail "synq still in lsmod"
 }
 
+# The selftest build: its insmod must succeed and log every test passed
+# (one failing fails the insmod); then it goes as it came.
+check_selftests() {
+	local out mark=$RANDOM$RANDOM
+	if [ -z "${SYNQ_SELFTEST_KO:-}" ] || [ ! -r "$SYNQ_SELFTEST_KO" ]; then
+		skip_tool "no selftest build (SYNQ_SELFTEST_KO=${SYNQ_SELFTEST_KO:-}: make check builds it)"
+		return
+	fi
+	[ ! -d /sys/module/synq ] || fail "synq is loaded" || return 1
+	echo "synq_module.sh: selftests $mark" > /dev/kmsg
+	out=$(insmod "$SYNQ_SELFTEST_KO" 2>&1) || fail "insmod $SYNQ_SELFTEST_KO: $out"
+	dmesg | sed -n "/synq_module.sh: selftests $mark/,\$p" | grep 'synq: selftest' |
+		sed 's/^/# /'
+	out=$(dmesg | sed -n "/synq_module.sh: selftests $mark/,\$p")
+	! grep -q 'synq: selftest.*FAIL' <<< "$out" || fail "a selftest failed"
+	grep -Eq 'synq: selftests: [1-9][0-9]* passed' <<< "$out" ||
+		fail "no 'synq: selftests: N passed' in the log"
+	rmmod synq || fail "rmmod of the selftest build failed"
+}
+
 check_reinsmod() {
+	# A selftest build left behind by a failure above goes first.
+	if [ -d /sys/module/synq ] &&
+	   [ "$(cat /sys/module/synq/srcversion)" != "$(modinfo -F srcversion "$SYNQ_KO")" ]; then
+		rmmod synq || fail "cannot rmmod the synq loaded"
+	fi
 	if [ ! -d /sys/module/synq ]; then
 		insmod "$SYNQ_KO" || fail "insmod failed"
 	fi
@@ -80,5 +107,7 @@ ksft_run "parameters in /sys/module/synq/parameters" check_params
 ksft_run "modinfo: license, description, version, alias" check_modinfo
 ksft_run "second insmod fails with File exists" check_second_insmod
 ksft_run "rmmod leaves no trace" check_rmmod
+ksft_run "in-module selftests (SYNQ_SELFTEST=1 build): all pass at insmod" \
+	check_selftests
 ksft_run "insmod again restores synq" check_reinsmod
 ksft_exit
