@@ -124,13 +124,19 @@ class Checks:
         return [k for k, v in self.res.items() if not v["ok"]]
 
 
-def seg_options(seg):
-    """(TSval or None, MD5 option present) of a TCP segment's options, as
-    synq_parse_options() (options.c) reads them: a malformed option ends
-    the parse.  A TSval of 0 counts as none (no PAWS on ts_recent 0)."""
+def seg_opts(seg):
+    """The option bytes of a TCP segment, up to its data offset."""
     d = (seg[12] >> 4) * 4 if len(seg) >= 13 else 0
-    opts = seg[20:min(d, len(seg))]
-    tsval, md5, i, n = None, False, 0, len(opts)
+    return seg[20:min(d, len(seg))]
+
+
+def seg_options(seg):
+    """(TSval or None, MD5 signature present) of a TCP segment: the TSval
+    as synq_parse_options() (options.c) reads it, a malformed option ending
+    the parse, and a TSval of 0 counting as none (no PAWS on ts_recent 0);
+    the signature as TCP finds it (synq_lib.tcp_md5_opt())."""
+    opts = seg_opts(seg)
+    tsval, i, n = None, 0, len(opts)
     while n > 0:
         kind = opts[i]
         i += 1
@@ -147,17 +153,14 @@ def seg_options(seg):
             break
         if kind == 8 and size == 10:
             tsval = int.from_bytes(opts[i:i + 4], "big")
-        elif kind == 19 and size == 18:
-            md5 = True
         i += size - 2
         n -= size
-    return tsval, md5
+    return tsval, sl.tcp_md5_opt(opts)
 
 
 def seg_auth_bad(seg):
     """TCP (6.7 on) drops the segment for its options, whatever it is."""
-    d = (seg[12] >> 4) * 4 if len(seg) >= 13 else 0
-    return sl.tcp_auth_opts_bad(seg[20:min(d, len(seg))])
+    return sl.tcp_auth_opts_bad(seg_opts(seg))
 
 
 class Flow:

@@ -362,6 +362,32 @@ def tcp_auth_opts_bad(raw):
     return False
 
 
+def tcp_md5_opt(raw):
+    """Does TCP see an MD5 signature in these options (all the bytes up to
+    doff)?  tcp_parse_md5sig_option(): the first MD5 option decides, a
+    malformed option or EOL ends the walk, and so does a remainder shorter
+    than an MD5 option.  (From 6.7 tcp_do_parse_auth_options() gives the
+    same answer for every segment tcp_auth_opts_bad() lets through.)"""
+    n, i = len(raw), 0
+    while n >= 18:
+        kind = raw[i]
+        i += 1
+        if kind == 0:
+            return False
+        if kind == 1:
+            n -= 1
+            continue
+        size = raw[i]
+        i += 1
+        if size < 2 or size > n:
+            return False
+        if kind == TCPOPT_MD5SIG:
+            return size == 18
+        i += size - 2
+        n -= size
+    return False
+
+
 # --- segments and packets ----------------------------------------------------
 
 def tcp_md5_digest(src, dst, seg, key):

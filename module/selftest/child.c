@@ -34,11 +34,11 @@ bool __init synq_selftest_reqsk(void)
 		if (req && req_to_sk(req) == sk) {
 			reused++;
 			ok = SYNQ_CHECK(req_to_sk(req)->sk_nulls_node.next == marker,
-					"the reused request's ehash link was overwritten (%px)",
+					"the reused request's ehash link was overwritten (%p)",
 					req_to_sk(req)->sk_nulls_node.next) &&
 			     SYNQ_CHECK(!refcount_read(&req->rsk_refcnt) &&
 					req->rsk_listener == sock->sk,
-					"refcount %u, listener %px",
+					"refcount %u, listener %p",
 					refcount_read(&req->rsk_refcnt),
 					req->rsk_listener);
 		}
