@@ -302,5 +302,6 @@ void synq_table_destroy(struct synq_table *t)
 }
 
 #ifdef SYNQ_SELFTEST
+#include "timers.h"		/* the test sets up tables as listen() does */
 #include "selftest/syn_table.c"
 #endif

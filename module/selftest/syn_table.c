@@ -96,6 +96,12 @@ bool __init synq_selftest_syn_table(void)
 	struct synq_table *b = synq_table_alloc(NULL, 16, 16);
 	bool ok = SYNQ_CHECK(a && b, "no table");
 
+	/* As listen() does: destroy() stops the clock hand (never armed here). */
+	if (a)
+		synq_timers_init(a);
+	if (b)
+		synq_timers_init(b);
+
 	ok = ok && synq_selftest_markers(a, b) && synq_selftest_strayed(a, b);
 	if (a)
 		synq_table_destroy(a);
