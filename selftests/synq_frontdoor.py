@@ -280,6 +280,13 @@ class Raw:
                 out.append(p)
 
 
+def raw_synack(raw, sport, isn, **opts):
+    """A SYN from sport (opts as Raw.send()'s); the SYN-ACK, or None."""
+    raw.send(sport, isn, 0, SYN, ts=(1000000, 0), mss=1460, **opts)
+    synack = [p for p in raw.recv({sport}, 2.0) if p["flags"] == "SA"]
+    return synack[0] if synack else None
+
+
 def raw_sport():
     return 40000 + int.from_bytes(os.urandom(2), "big") % 10000
 
@@ -341,12 +348,10 @@ def sc_badack(env, a):
     raw = Raw(env, a.src.split(",")[0])
     sport = raw_sport()
     isn = synq_lib.rand32()
-    raw.send(sport, isn, 0, SYN, ts=(1000000, 0), mss=1460)
-    synack = [p for p in raw.recv({sport}, 2.0) if p["flags"] == "SA"]
-    if not synack:
+    sa = raw_synack(raw, sport, isn)
+    if not sa:
         print("outcome: no-synack")
         return 0
-    sa = synack[0]
     iss = sa["seq"]
     tsecr = sa["options"].get("ts", [0])[0]
     log("%s: SYN-ACK seq %u ack %u options %s" % (
@@ -593,13 +598,10 @@ def sc_md5ack(env, a):
     raw = Raw(env, src)
     sport = raw_sport()
     isn = synq_lib.rand32()
-    raw.send(sport, isn, 0, SYN, ts=(1000000, 0), mss=1460, sack=a.sack,
-             md5key=key)
-    synack = [p for p in raw.recv({sport}, 2.0) if p["flags"] == "SA"]
-    if not synack:
+    sa = raw_synack(raw, sport, isn, sack=a.sack, md5key=key)
+    if not sa:
         print("outcome: no-synack")
         return 0
-    sa = synack[0]
     iss = sa["seq"]
     tsecr = sa["options"].get("ts", [0])[0]
     kinds = ",".join(str(k) for k in sorted(set(sa["options"]["kinds"]) -

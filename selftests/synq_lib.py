@@ -331,6 +331,30 @@ def _auth_opts_minlen():
 AUTH_OPTS_MINLEN = _auth_opts_minlen()
 
 
+def _kernel_opt_walk(raw, minlen):
+    """The option walk of tcp_do_parse_auth_options() and
+    tcp_parse_md5sig_option(): (kind, size) of each option while at least
+    minlen bytes remain; EOL ends it; a bad length yields (None, size) and
+    ends it."""
+    n, i = len(raw), 0
+    while n >= minlen:
+        kind = raw[i]
+        i += 1
+        if kind == 0:
+            return
+        if kind == 1:
+            n -= 1
+            continue
+        size = raw[i]
+        i += 1
+        if size < 2 or size > n:
+            yield None, size
+            return
+        yield kind, size
+        i += size - 2
+        n -= size
+
+
 def tcp_auth_opts_bad(raw):
     """True when this kernel's TCP drops a segment with these options
     (all the bytes up to doff) before anything else looks at it: from 6.7
@@ -338,27 +362,15 @@ def tcp_auth_opts_bad(raw):
     malformed (a bad length; an MD5 or AO option twice or ill-sized)."""
     if AUTH_OPTS_MINLEN is None:
         return False
-    n, i, seen = len(raw), 0, False
-    while n >= AUTH_OPTS_MINLEN:
-        kind = raw[i]
-        i += 1
-        if kind == 0:
-            return False
-        if kind == 1:
-            n -= 1
-            continue
-        size = raw[i]
-        i += 1
-        if size < 2 or size > n:
+    seen = False
+    for kind, size in _kernel_opt_walk(raw, AUTH_OPTS_MINLEN):
+        if kind is None:
             return True
-        if kind in (19, 29):
-            if (kind == 19 and size != 18) or (kind == 29 and size <= 4):
-                return True
-            if seen:
+        if kind in (TCPOPT_MD5SIG, 29):
+            if (kind == TCPOPT_MD5SIG and size != 18) or \
+                    (kind == 29 and size <= 4) or seen:
                 return True
             seen = True
-        i += size - 2
-        n -= size
     return False
 
 
@@ -368,23 +380,11 @@ def tcp_md5_opt(raw):
     malformed option or EOL ends the walk, and so does a remainder shorter
     than an MD5 option.  (From 6.7 tcp_do_parse_auth_options() gives the
     same answer for every segment tcp_auth_opts_bad() lets through.)"""
-    n, i = len(raw), 0
-    while n >= 18:
-        kind = raw[i]
-        i += 1
-        if kind == 0:
-            return False
-        if kind == 1:
-            n -= 1
-            continue
-        size = raw[i]
-        i += 1
-        if size < 2 or size > n:
+    for kind, size in _kernel_opt_walk(raw, 18):
+        if kind is None:
             return False
         if kind == TCPOPT_MD5SIG:
             return size == 18
-        i += size - 2
-        n -= size
     return False
 
 
