@@ -25,33 +25,35 @@ show() {
 	sed 's/^\([^#]\)/# \1/' "$1"
 }
 
-# fw_ruleset NS: the server's firewall, with counters to check.
+# fw_ruleset NS: the server's firewall, with counters to check.  They are
+# anonymous, found by their rule's comment: named counters need
+# CONFIG_NFT_OBJREF, which the debug kernel's small config lacks.
 fw_ruleset() {
 	ip netns exec "$1" nft -f - <<-EOF
 		table inet filter {
-			counter invalid { }
-			counter dport { }
 			chain input {
 				type filter hook input priority 0; policy drop;
 				ct state established,related accept
-				ct state invalid counter name invalid drop
-				tcp dport $PORT counter name dport accept
+				ct state invalid counter drop comment "invalid"
+				tcp dport $PORT counter accept comment "dport"
 				iif lo accept
 				meta l4proto icmp accept
 			}
 			# Diagnostics only: SYN-ACKs conntrack could not place.
-			counter synack_invalid { }
 			chain output {
 				type filter hook output priority 0; policy accept;
-				tcp sport $PORT tcp flags & (syn | ack) == syn | ack ct state invalid counter name synack_invalid
+				tcp sport $PORT tcp flags & (syn | ack) == syn | ack ct state invalid counter comment "synack_invalid"
 			}
 		}
 	EOF
 }
 
+# nft_counter NS NAME: the packets of the counter whose rule says NAME.
 nft_counter() {
-	ip netns exec "$1" nft list counter inet filter "$2" |
-		awk '/packets/ { print $2 }'
+	ip netns exec "$1" nft list table inet filter |
+		awk -v c="comment \"$2\"" 'index($0, c) {
+			for (i = 1; i < NF; i++)
+				if ($i == "packets") print $(i + 1) }'
 }
 
 # conntrack entries of the server's namespace for connections to PORT
