@@ -36,8 +36,9 @@ PACKAGES=(
 	pahole dkms
 	qemu-system-x86 busybox-static
 	iproute2 nftables hping3 tcpdump curl ethtool linux-perf jq
-	# synq_frontdoor.sh: iptables-nft
-	iptables
+	# synq_frontdoor.sh: iptables-nft; synq_firewall.sh on the debug
+	# kernel (no /proc/net/nf_conntrack): conntrack -L
+	iptables conntrack
 	nginx-light apache2-utils
 	# the debug kernel (scripts/debug-kernel.sh)
 	flex bison bc libelf-dev libssl-dev
