@@ -15,6 +15,7 @@
 #include <linux/security.h>
 #include <net/inet_connection_sock.h>
 #include <net/request_sock.h>
+#include <net/ipv6.h>
 #include <net/route.h>
 #include <net/tcp.h>
 
@@ -46,9 +47,11 @@ static void synq_reqsk_clear(struct request_sock *req, unsigned int size)
  * synq clears it instead (fields added in later kernels start as zero) and
  * sets again what inet_reqsk_alloc() had set.
  */
-static struct request_sock *synq_reqsk_alloc(struct sock *tmpl)
+static struct request_sock *synq_reqsk_alloc(struct sock *tmpl, bool v6)
 {
-	const struct request_sock_ops *ops = tcp_prot.rsk_prot;
+	/* Of the segment's family: tcp_v6_conn_request() makes IPv4 ones too. */
+	const struct request_sock_ops *ops = v6 ? tmpl->sk_prot->rsk_prot :
+						  tcp_prot.rsk_prot;
 	struct request_sock *req;
 	struct sock *listener;
 
@@ -62,9 +65,36 @@ static struct request_sock *synq_reqsk_alloc(struct sock *tmpl)
 	req_to_sk(req)->sk_prot = tmpl->sk_prot;
 	inet_rsk(req)->ireq_state = TCP_NEW_SYN_RECV;
 	write_pnet(&inet_rsk(req)->ireq_net, sock_net(tmpl));
-	inet_rsk(req)->ireq_family = AF_INET;
+	inet_rsk(req)->ireq_family = v6 ? AF_INET6 : AF_INET;
 	req->timeout = TCP_TIMEOUT_INIT;
 	return req;
+}
+
+/*
+ * The addresses, and the interface (tcp_v6_init_req(): a link-local
+ * client's, on a listener bound to none).  IPv6 options of the SYN
+ * (ireq->pktopts, for IPV6_RECVPKTINFO and the like) are not kept: the
+ * child starts without them, and its IPv6 options are the listener's.
+ */
+static void synq_reqsk_addrs(struct request_sock *req, const struct sock *tmpl,
+			     const struct synq_tuple *t, struct sk_buff *skb)
+{
+	struct inet_request_sock *ireq = inet_rsk(req);
+
+	ireq->ir_num = ntohs(t->lport);
+	ireq->ir_rmt_port = t->rport;
+	ireq->ir_iif = inet_request_bound_dev_if(tmpl, skb);
+	if (!t->v6) {
+		sk_rcv_saddr_set(req_to_sk(req), t->laddr);
+		sk_daddr_set(req_to_sk(req), t->raddr);
+		return;
+	}
+	ireq->ir_v6_loc_addr = t->laddr6;
+	ireq->ir_v6_rmt_addr = t->raddr6;
+	if ((!tmpl->sk_bound_dev_if ||
+	     ipv6_l3mdev_skb(TCP_SKB_CB(skb)->header.h6.flags)) &&
+	    ipv6_addr_type(&t->raddr6) & IPV6_ADDR_LINKLOCAL)
+		ireq->ir_iif = tcp_v6_iif(skb);
 }
 
 /*
@@ -74,20 +104,16 @@ static struct request_sock *synq_reqsk_alloc(struct sock *tmpl)
  */
 static int synq_reqsk_fill(struct synq_sock *ss, struct request_sock *req,
 			   struct sk_buff *skb, const struct synq_entry *e,
-			   struct dst_entry **dst, struct flowi4 *fl4)
+			   struct dst_entry **dst, struct flowi *fl)
 {
 	struct inet_request_sock *ireq = inet_rsk(req);
 	struct tcp_request_sock *treq = tcp_rsk(req);
 	struct sock *tmpl = synq_tmpl(ss);
+	const struct synq_net *sn = synq_pernet(sock_net(tmpl));
 	u32 rcv_wnd, clamp;
-	struct rtable *rt;
 	u8 rcv_wscale;
 
-	sk_rcv_saddr_set(req_to_sk(req), e->t.laddr);
-	sk_daddr_set(req_to_sk(req), e->t.raddr);
-	ireq->ir_num = ntohs(e->t.lport);
-	ireq->ir_rmt_port = e->t.rport;
-	ireq->ir_iif = inet_request_bound_dev_if(tmpl, skb);
+	synq_reqsk_addrs(req, tmpl, &e->t, skb);
 	ireq->ir_mark = inet_request_mark(tmpl, skb);
 	ireq->no_srccheck = synq_inet_transparent(tmpl);
 	ireq->tstamp_ok = e->tstamp_ok;
@@ -105,15 +131,14 @@ static int synq_reqsk_fill(struct synq_sock *ss, struct request_sock *req,
 	treq->rcv_isn = e->irs;
 	treq->rcv_nxt = e->irs + 1;
 	treq->snt_isn = e->iss;
-	treq->ts_off = e->tstamp_ok ?
-		       synq_ts_off(synq_pernet(sock_net(tmpl)), &e->t) : 0;
-	treq->txhash = net_tx_rndhash();
-	treq->syn_tos = ip_hdr(skb)->tos;
+	treq->ts_off = e->tstamp_ok ? synq_ts_off(sn, &e->t) : 0;
+	treq->txhash = synq_txhash(ss, e);	/* the last SYN-ACK's */
+	treq->syn_tos = TCP_SKB_CB(skb)->ip_dsfield;
 
-	rt = synq_route(ss, e, fl4);
-	if (IS_ERR(rt))
-		return PTR_ERR(rt);
-	synq_select_window(tmpl, &rt->dst, e, &rcv_wnd, &clamp, &rcv_wscale);
+	*dst = synq_route(ss, &e->t, fl);
+	if (IS_ERR(*dst))
+		return PTR_ERR(*dst);
+	synq_select_window(tmpl, *dst, e, &rcv_wnd, &clamp, &rcv_wscale);
 	/*
 	 * The scale the SYN-ACK announced, whatever SO_RCVBUF or tcp_rmem say
 	 * now; the window and its clamp are cut to what that scale can
@@ -128,7 +153,6 @@ static int synq_reqsk_fill(struct synq_sock *ss, struct request_sock *req,
 	req->rsk_rcv_wnd = rcv_wnd;
 	req->rsk_window_clamp = clamp;
 	ireq->rcv_wscale = rcv_wscale;
-	*dst = &rt->dst;
 	return 0;
 }
 
@@ -144,14 +168,14 @@ struct sock *synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
 	struct sock *tmpl = synq_tmpl(ss);
 	struct request_sock *req;
 	struct dst_entry *dst;
-	struct flowi4 fl4;
 	struct sock *child;
+	struct flowi fl;
 
 	synq_sync_inherited_bh(&ss->inet.sk, tmpl);
-	req = synq_reqsk_alloc(tmpl);
+	req = synq_reqsk_alloc(tmpl, e->t.v6);
 	if (!req)
 		return NULL;
-	if (synq_reqsk_fill(ss, req, skb, e, &dst, &fl4)) {
+	if (synq_reqsk_fill(ss, req, skb, e, &dst, &fl)) {
 		__reqsk_free(req);
 		return NULL;
 	}
@@ -169,8 +193,10 @@ struct sock *synq_child_create(struct synq_sock *ss, struct sk_buff *skb,
 	 * ip_queue_xmit() builds the child's IP headers from this flow, which
 	 * inet_csk_route_child_sock() would have filled: without it the
 	 * child's segments have no addresses (cookie_v4_check() does the same).
+	 * An IPv6 child has its route and flow from ip6_dst_store().
 	 */
-	inet_sk(child)->cork.fl.u.ip4 = fl4;
+	if (!e->t.v6)
+		inet_sk(child)->cork.fl.u.ip4 = fl.u.ip4;
 	return child;
 }
 

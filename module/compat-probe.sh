@@ -59,8 +59,8 @@ prototype_has() {
 
 [ -r "$SYMVERS" ] || { echo "synq: $SYMVERS missing: cannot tell what the kernel exports" >&2; exit 1; }
 [ -r "$CONFIG" ] || { echo "synq: $CONFIG missing: not a configured kernel build tree" >&2; exit 1; }
-for c in CONFIG_INET CONFIG_NETFILTER; do
-	grep -q "^$c=y" "$CONFIG" || unsupported "$c is not =y (synq needs IPv4 and netfilter built in)"
+for c in CONFIG_INET CONFIG_IPV6 CONFIG_NETFILTER; do
+	grep -q "^$c=y" "$CONFIG" || unsupported "$c is not =y (synq needs IPv4, IPv6 and netfilter built in)"
 done
 
 release=$(cat "$OBJTREE/include/config/kernel.release" 2>/dev/null || echo unknown)
@@ -82,6 +82,10 @@ have SYNQ_HAVE_INET_TEST_BIT net/inet_sock.h 'define inet_test_bit\(' ||
 have SYNQ_HAVE_REGISTER_NET_SYSCTL_SZ net/net_namespace.h 'register_net_sysctl_sz\(' ||
 	have SYNQ_HAVE_REGISTER_NET_SYSCTL net/net_namespace.h 'register_net_sysctl\(' >/dev/null ||
 	unsupported "no register_net_sysctl[_sz]() (include/net/net_namespace.h)"
+
+# Where an IPv6 socket's ipv6_pinfo is: struct proto's ipv6_pinfo_offset
+# (6.5), or the end of the object (inet6_sk_generic()).
+have SYNQ_HAVE_IPV6_PINFO_OFFSET net/sock.h 'ipv6_pinfo_offset;' || true
 
 # icsk_af_ops->syn_recv_sock(): a 7th argument, opt_child_init (CVE fix in
 # stable 6.1.188 and 6.12.110); our copy of tcp_get_cookie_sock() calls it.

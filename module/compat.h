@@ -32,6 +32,18 @@ static inline bool synq_inet_transparent(const struct sock *sk)
 }
 
 /*
+ * Where an IPv6 socket's ipv6_pinfo is, for inet6_create(): struct proto's
+ * ipv6_pinfo_offset (6.5); before it, always the end of the object.
+ */
+static inline void synq_proto_set_ipv6_pinfo(struct proto *prot,
+					     unsigned int offset)
+{
+#ifdef SYNQ_HAVE_IPV6_PINFO_OFFSET
+	prot->ipv6_pinfo_offset = offset;
+#endif
+}
+
+/*
  * Register @table's first @n entries, @n not counting the {} sentinel that
  * ends it: register_net_sysctl() (6.1) stops at the sentinel, and
  * register_net_sysctl_sz() (6.6) trusts the count (6.11 refuses a table

@@ -19,7 +19,8 @@
  * and SACK the client offered, timestamps or not.  The price is a 22-bit MAC,
  * one forged ACK in four million passes; Linux's check, which accepts 4 of
  * 2^24 data values, is no stronger.  What is lost is the client's exact MSS:
- * it comes back as the largest of 536/1300/1440/1460 not above it.
+ * it comes back as the largest of 536/1300/1440/1460 not above it
+ * (1220/1420/1440/8940 for IPv6, Linux's tables both).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,6 +35,14 @@ module_param(cookie_period, uint, 0444);
 MODULE_PARM_DESC(cookie_period, "seconds per SYN cookie counter tick; a cookie lives 3 to 4 ticks (default 32, 1..600)");
 
 static const u16 synq_msstab[] = { 536, 1300, 1440, 1460 };
+/* IPv6's, as Linux's msstab in net/ipv6/syncookies.c: 1280/1480/1500/9000 - 60. */
+static const u16 synq_msstab6[] = { 1220, 1420, 1440, 8940 };
+
+static const u16 *synq_cookie_msstab(const struct synq_entry *e)
+{
+	BUILD_BUG_ON(ARRAY_SIZE(synq_msstab) != ARRAY_SIZE(synq_msstab6));
+	return e->t.v6 ? synq_msstab6 : synq_msstab;
+}
 
 #define COOKIE_DATA_BITS	8
 #define COOKIE_COUNT_BITS	2
@@ -53,21 +62,19 @@ static u32 synq_cookie_mac(const struct synq_net *sn,
 			   const struct synq_tuple *t, u32 irs, u32 count,
 			   u32 low)
 {
-	u64 mac = siphash_3u64(((u64)(__force u32)t->laddr << 32) |
-			       (__force u32)t->raddr,
-			       ((u64)(__force u16)t->lport << 48) |
-			       ((u64)(__force u16)t->rport << 32) | irs,
-			       ((u64)count << 32) | low, &sn->cookie_key);
+	u64 mac = synq_tuple_siphash(t, ((u64)count << 32) | low, irs,
+				     &sn->cookie_key);
 
 	return (u32)mac << COOKIE_MAC_SHIFT;
 }
 
 static u8 synq_cookie_data(const struct synq_entry *e)
 {
+	const u16 *msstab = synq_cookie_msstab(e);
 	u8 mssind;
 
 	for (mssind = ARRAY_SIZE(synq_msstab) - 1; mssind; mssind--)
-		if (e->mss >= synq_msstab[mssind])
+		if (e->mss >= msstab[mssind])
 			break;
 	return mssind << 6 |
 	       e->snd_wscale << 2 |
@@ -101,7 +108,7 @@ bool synq_cookie_check(const struct synq_net *sn, struct synq_entry *e,
 	if (wscale != SYNQ_NO_WSCALE && wscale > TCP_MAX_WSCALE)
 		return false;
 	e->iss = cookie;
-	e->mss = synq_msstab[(low >> 6) & 3];
+	e->mss = synq_cookie_msstab(e)[(low >> 6) & 3];
 	e->snd_wscale = wscale;
 	e->sack_ok = (low >> 1) & 1;
 	e->ecn_ok = low & 1;
@@ -135,12 +142,13 @@ bool synq_cookie_expected(const struct synq_sock *ss)
 static void synq_flood_warn(struct synq_sock *ss, const char *what)
 {
 	const struct sock *tmpl = synq_tmpl(ss);
+	char addr[SYNQ_ADDR_STR];
 
 	if (READ_ONCE(ss->flood_warned) || xchg(&ss->flood_warned, 1))
 		return;
-	net_info_ratelimited("possible SYN flood on %pI4:%u (netns %u, backlog %u): %s\n",
-			     &tmpl->sk_rcv_saddr, inet_sk(tmpl)->inet_num,
-			     sock_net(tmpl)->ns.inum,
+	synq_addr_str(tmpl, addr, sizeof(addr));
+	net_info_ratelimited("possible SYN flood on %s (netns %u, backlog %u): %s\n",
+			     addr, sock_net(tmpl)->ns.inum,
 			     READ_ONCE(tmpl->sk_max_ack_backlog), what);
 }
 
@@ -154,6 +162,7 @@ static void synq_flood_warn(struct synq_sock *ss, const char *what)
 static void synq_pause_account(struct synq_sock *ss, struct synq_net *sn)
 {
 	int threshold = READ_ONCE(sn->cookie_pause_threshold);
+	char addr[SYNQ_ADDR_STR];
 	unsigned long now = jiffies;
 	u32 len;
 
@@ -178,9 +187,9 @@ static void synq_pause_account(struct synq_sock *ss, struct synq_net *sn)
 	WRITE_ONCE(ss->paused, 1);
 	atomic64_inc(&ss->pauses);
 	SYNQ_INC_STATS(sn, SYNQ_MIB_PAUSES);
-	net_info_ratelimited("SYN flood on %pI4:%u goes on: cookies only for %u ms\n",
-			     &synq_tmpl(ss)->sk_rcv_saddr,
-			     inet_sk(synq_tmpl(ss))->inet_num, len);
+	synq_addr_str(synq_tmpl(ss), addr, sizeof(addr));
+	net_info_ratelimited("SYN flood on %s goes on: cookies only for %u ms\n",
+			     addr, len);
 }
 
 /*

@@ -26,9 +26,13 @@
 
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
 #include <net/busy_poll.h>
 #include <net/inet_hashtables.h>
+#include <net/inet6_hashtables.h>
 #include <net/ip.h>
+#include <net/ip6_checksum.h>
+#include <net/ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/route.h>
 #include <net/tcp.h>
@@ -41,8 +45,12 @@
 #include "md5.h"
 #include "output.h"
 
-/* Last but conntrack's confirm: see the comment at the top. */
+/*
+ * Last but conntrack's confirm (NF_IP_PRI_CONNTRACK_CONFIRM for IPv4,
+ * NF_IP6_PRI_LAST - 1 for IPv6): see the comment at the top.
+ */
 #define SYNQ_HOOK_PRIORITY	(NF_IP_PRI_CONNTRACK_CONFIRM - 1)
+#define SYNQ_HOOK6_PRIORITY	(NF_IP6_PRI_LAST - 2)
 
 /* A segment synq has answered in full: TCP never sees it. */
 static unsigned int synq_consume(struct sk_buff *skb)
@@ -78,23 +86,44 @@ static void synq_ct_leave(struct sk_buff *skb)
 	nf_reset_ct(skb);
 }
 
-/* tcp_v4_fill_cb() (static in tcp_ipv4.c), for a segment we hand to TCP. */
-static void synq_fill_cb(struct sk_buff *skb, const struct tcphdr *th)
+/*
+ * tcp_v4_fill_cb() and tcp_v6_fill_cb() (static in tcp_ipv4.c and
+ * tcp_ipv6.c): the skb's control block becomes TCP's, as tcp_v4_rcv() and
+ * tcp_v6_rcv() make it before the child is built (tcp_v6_syn_recv_sock()
+ * reads the interface from it) and the ACK processed.
+ */
+static void synq_fill_cb(const struct synq_seg *s, struct sk_buff *skb)
 {
-	memmove(&TCP_SKB_CB(skb)->header.h4, IPCB(skb),
-		sizeof(struct inet_skb_parm));
-	barrier();
+	const struct tcphdr *th = s->th;
 
+	if (s->t.v6) {
+		memmove(&TCP_SKB_CB(skb)->header.h6, IP6CB(skb),
+			sizeof(struct inet6_skb_parm));
+		barrier();
+		TCP_SKB_CB(skb)->ip_dsfield = ipv6_get_dsfield(ipv6_hdr(skb));
+	} else {
+		memmove(&TCP_SKB_CB(skb)->header.h4, IPCB(skb),
+			sizeof(struct inet_skb_parm));
+		barrier();
+		TCP_SKB_CB(skb)->ip_dsfield = ipv4_get_dsfield(ip_hdr(skb));
+	}
 	TCP_SKB_CB(skb)->seq = ntohl(th->seq);
 	TCP_SKB_CB(skb)->end_seq = (TCP_SKB_CB(skb)->seq + th->syn + th->fin +
 				    skb->len - th->doff * 4);
 	TCP_SKB_CB(skb)->ack_seq = ntohl(th->ack_seq);
 	TCP_SKB_CB(skb)->tcp_flags = tcp_flag_byte(th);
 	TCP_SKB_CB(skb)->tcp_tw_isn = 0;
-	TCP_SKB_CB(skb)->ip_dsfield = ipv4_get_dsfield(ip_hdr(skb));
 	TCP_SKB_CB(skb)->sacked = 0;
 	TCP_SKB_CB(skb)->has_rxtstamp =
 			skb->tstamp || skb_hwtstamps(skb)->hwtstamp;
+}
+
+/* The child for @e, from a segment that TCP would now give to tcp_check_req(). */
+static struct sock *synq_make_child(struct synq_seg *s, struct sk_buff *skb,
+				    const struct synq_entry *e)
+{
+	synq_fill_cb(s, skb);
+	return synq_child_create(s->ss, skb, e);
 }
 
 /*
@@ -113,7 +142,6 @@ static unsigned int synq_child_process(struct synq_seg *s,
 	__acquire(&child->sk_lock.slock);	/* held since synq_child_create() */
 	SYNQ_INC_STATS(s->sn, SYNQ_MIB_CHILDREN);
 	synq_ct_leave(skb);
-	synq_fill_cb(skb, s->th);
 	sk_mark_napi_id_set(child, skb);
 	tcp_segs_in(tcp_sk(child), skb);
 	if (!sock_owned_by_user(child)) {
@@ -138,9 +166,10 @@ static bool synq_in_window(const struct synq_entry *e, u32 seq)
 }
 
 /*
- * What tcp_v4_rcv() checks, with the listener, before tcp_check_req()
- * acts on a segment for a request: false to drop it (counted as TCP
- * counts).  min_ttl is checked too, which TCP does for the SYN only.
+ * What tcp_v4_rcv() and tcp_v6_rcv() check, with the listener, before
+ * tcp_check_req() acts on a segment for a request: false to drop it
+ * (counted as TCP counts).  min_ttl (IPV6_MINHOPCOUNT) is checked too,
+ * which TCP does for the SYN only.
  */
 static bool synq_listener_accepts(struct synq_seg *s, struct sk_buff *skb)
 {
@@ -149,11 +178,14 @@ static bool synq_listener_accepts(struct synq_seg *s, struct sk_buff *skb)
 	enum synq_auth auth;
 	const u8 *md5;
 
-	if (ip_hdr(skb)->ttl < READ_ONCE(inet_sk(tmpl)->min_ttl)) {
+	if (s->t.v6 ? ipv6_hdr(skb)->hop_limit <
+		      READ_ONCE(inet6_sk(tmpl)->min_hopcount) :
+		      ip_hdr(skb)->ttl < READ_ONCE(inet_sk(tmpl)->min_ttl)) {
 		__NET_INC_STATS(net, LINUX_MIB_TCPMINTTLDROP);
 		return false;
 	}
-	if (!xfrm4_policy_check(tmpl, XFRM_POLICY_IN, skb))
+	if (s->t.v6 ? !xfrm6_policy_check(tmpl, XFRM_POLICY_IN, skb) :
+		      !xfrm4_policy_check(tmpl, XFRM_POLICY_IN, skb))
 		return false;
 	auth = synq_tcp_auth_opts(s->th, &md5);
 	if (auth == SYNQ_AUTH_BAD ||
@@ -283,7 +315,7 @@ static unsigned int synq_rcv_cookie_ack(struct synq_seg *s,
 
 	if (!synq_cookie_expected(s->ss))
 		return NF_ACCEPT;
-	e.t = s->t;
+	synq_tuple_copy(&e.t, &s->t);
 	e.irs = s->seq - 1;
 	if (!synq_cookie_check(s->sn, &e, s->ack_seq - 1)) {
 		SYNQ_INC_STATS(s->sn, SYNQ_MIB_SYNCOOKIESFAILED);
@@ -304,7 +336,7 @@ static unsigned int synq_rcv_cookie_ack(struct synq_seg *s,
 	if (sk_acceptq_is_full(tmpl))
 		return synq_overflow(s, skb);
 
-	child = synq_child_create(s->ss, skb, &e);
+	child = synq_make_child(s, skb, &e);
 	if (!child)
 		return synq_drop(s, skb, SYNQ_MIB_NOMEM);
 	return synq_child_process(s, skb, child);
@@ -384,7 +416,7 @@ static unsigned int synq_rcv_ack(struct synq_seg *s, struct sk_buff *skb)
 	 * another CPU then finds one or the other, never neither (which
 	 * would make TCP reset the connection).
 	 */
-	child = synq_child_create(s->ss, skb, e);
+	child = synq_make_child(s, skb, e);
 	if (child) {
 		synq_table_unlink_locked(t, b, e);
 		spin_unlock(lock);
@@ -416,7 +448,7 @@ static bool synq_established(const struct synq_seg *s, struct sk_buff *skb)
 
 	if (skb->sk)
 		return true;	/* early demux found it */
-	sk = synq_lookup_established(s, skb);
+	sk = synq_lookup_established(s);
 	if (!sk)
 		return false;
 	synq_demux(skb, sk);
@@ -433,15 +465,31 @@ static struct synq_sock *synq_listener(const struct synq_seg *s,
 				       struct sk_buff *skb)
 {
 	struct net *net = s->sn->net;
+	struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
 	struct sock *sk;
 
-	sk = __inet_lookup_listener(net, net->ipv4.tcp_death_row.hashinfo, skb,
-				    __tcp_hdrlen(s->th), s->t.raddr,
-				    s->t.rport, s->t.laddr, ntohs(s->t.lport),
-				    inet_iif(skb), inet_sdif(skb));
+	if (s->t.v6)
+		sk = inet6_lookup_listener(net, hinfo, skb, __tcp_hdrlen(s->th),
+					   &s->t.raddr6, s->t.rport,
+					   &s->t.laddr6, ntohs(s->t.lport),
+					   s->dif, s->sdif);
+	else
+		sk = __inet_lookup_listener(net, hinfo, skb,
+					    __tcp_hdrlen(s->th), s->t.raddr,
+					    s->t.rport, s->t.laddr,
+					    ntohs(s->t.lport), s->dif, s->sdif);
 	if (!sk || !synq_is_tmpl(sk))
 		return NULL;
 	return synq_tmpl_owner(sk);
+}
+
+/* skb_checksum_init() is a macro: one pseudo-header function a call. */
+static __sum16 synq_checksum_init(const struct synq_seg *s,
+				  struct sk_buff *skb)
+{
+	if (s->t.v6)
+		return skb_checksum_init(skb, IPPROTO_TCP, ip6_compute_pseudo);
+	return skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo);
 }
 
 /*
@@ -463,8 +511,7 @@ static bool synq_pull(struct synq_seg *s, struct sk_buff *skb,
 	    !pskb_may_pull(skb, thoff + th->doff * 4))
 		return false;
 	__skb_pull(skb, thoff);
-	if (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo) ||
-	    tcp_checksum_complete(skb)) {
+	if (synq_checksum_init(s, skb) || tcp_checksum_complete(skb)) {
 		__skb_push(skb, thoff);
 		return false;
 	}
@@ -475,35 +522,65 @@ static bool synq_pull(struct synq_seg *s, struct sk_buff *skb,
 	return true;
 }
 
-static unsigned int synq_rcv(struct synq_net *sn, struct sk_buff *skb,
-			     unsigned int thoff, const struct tcphdr *hdr)
+/* @s has the tuple and interfaces; the rest is family-blind. */
+static unsigned int synq_rcv(struct synq_seg *s, struct sk_buff *skb,
+			     unsigned int thoff)
 {
-	struct synq_seg s = {
-		.sn = sn,
-		.th = hdr,
-		.t = {
-			.laddr = ip_hdr(skb)->daddr,
-			.raddr = ip_hdr(skb)->saddr,
-			.lport = hdr->dest,
-			.rport = hdr->source,
-		},
-	};
 	unsigned int verdict;
 
-	if (skb->pkt_type != PACKET_HOST || synq_established(&s, skb))
+	if (skb->pkt_type != PACKET_HOST || synq_established(s, skb))
 		return NF_ACCEPT;
-	s.ss = synq_listener(&s, skb);
-	if (!s.ss)
+	s->ss = synq_listener(s, skb);
+	if (!s->ss)
 		return NF_ACCEPT;
 	verdict = NF_ACCEPT;
-	if (synq_pull(&s, skb, thoff)) {
-		verdict = s.th->rst ? synq_rcv_rst(&s, skb) :
-				      synq_rcv_ack(&s, skb);
+	if (synq_pull(s, skb, thoff)) {
+		verdict = s->th->rst ? synq_rcv_rst(s, skb) :
+				       synq_rcv_ack(s, skb);
 		if (verdict == NF_ACCEPT)
 			__skb_push(skb, thoff);
 		else	/* TCP's, had it come */
-			__TCP_INC_STATS(sn->net, TCP_MIB_INSEGS);
+			__TCP_INC_STATS(s->sn->net, TCP_MIB_INSEGS);
 	}
+	return verdict;
+}
+
+/*
+ * The TCP header of @skb if it is a segment for synq's final-ACK path:
+ * no SYN (those are TCP's, then synq_conn_request()'s), no SYN-ACK
+ * (TCP's: they reset); any RST, SYN|RST too, may be for an entry, as it
+ * would be for a request in tcp_check_req().
+ */
+static const struct tcphdr *synq_hook_th(const struct synq_net *sn,
+					 const struct sk_buff *skb,
+					 unsigned int thoff,
+					 struct tcphdr *buf)
+{
+	const struct tcphdr *th = skb_header_pointer(skb, thoff, sizeof(*buf),
+						     buf);
+
+	if (!th || !test_bit(ntohs(th->dest), sn->ports))
+		return NULL;
+	if (!th->rst && (th->syn || !th->ack))
+		return NULL;
+	return th;
+}
+
+/*
+ * Hooks run in softirq, except after an NFQUEUE verdict: nf_reinject()
+ * runs the rest of LOCAL_IN from the verdict's sendmsg(), in process
+ * context with BH on.  The bucket locks are also taken by the table's
+ * timer, and TCP's child path wants BH off: disable it, as ipt_do_table()
+ * and conntrack's confirm do.
+ */
+static unsigned int synq_rcv_bh(struct synq_seg *s, struct sk_buff *skb,
+				unsigned int thoff)
+{
+	unsigned int verdict;
+
+	local_bh_disable();
+	verdict = synq_rcv(s, skb, thoff);
+	local_bh_enable();
 	return verdict;
 }
 
@@ -511,42 +588,152 @@ static unsigned int synq_hook(void *priv, struct sk_buff *skb,
 			      const struct nf_hook_state *state)
 {
 	const struct iphdr *iph = ip_hdr(skb);
-	struct synq_net *sn = priv;
+	struct synq_seg s = { .sn = priv };
 	struct tcphdr _th;
-	const struct tcphdr *th;
-	unsigned int thoff, verdict;
+	unsigned int thoff;
 
 	if (iph->protocol != IPPROTO_TCP)
 		return NF_ACCEPT;
 	thoff = iph->ihl * 4;
-	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
-	if (!th || !test_bit(ntohs(th->dest), sn->ports))
+	s.th = synq_hook_th(s.sn, skb, thoff, &_th);
+	if (!s.th)
 		return NF_ACCEPT;
-	/*
-	 * SYNs are TCP's, then synq_conn_request()'s; SYN-ACKs TCP's (they
-	 * reset).  Any RST, SYN|RST too, may be for an entry, as it would be
-	 * for a request in tcp_check_req().
-	 */
-	if (!th->rst && (th->syn || !th->ack))
-		return NF_ACCEPT;
-	/*
-	 * Hooks run in softirq, except after an NFQUEUE verdict: nf_reinject()
-	 * runs the rest of LOCAL_IN from the verdict's sendmsg(), in process
-	 * context with BH on.  The bucket locks are also taken by the table's
-	 * timer, and TCP's child path wants BH off: disable it, as
-	 * ipt_do_table() and conntrack's confirm do.
-	 */
-	local_bh_disable();
-	verdict = synq_rcv(sn, skb, thoff, th);
-	local_bh_enable();
-	return verdict;
+	s.t.laddr = iph->daddr;
+	s.t.raddr = iph->saddr;
+	s.t.lport = s.th->dest;
+	s.t.rport = s.th->source;
+	s.dif = inet_iif(skb);
+	s.sdif = inet_sdif(skb);
+	return synq_rcv_bh(&s, skb, thoff);
 }
 
-static const struct nf_hook_ops synq_hook_template = {
-	.hook		= synq_hook,
-	.pf		= NFPROTO_IPV4,
-	.hooknum	= NF_INET_LOCAL_IN,
-	.priority	= SYNQ_HOOK_PRIORITY,
+/*
+ * Does ip6_parse_tlv() pass this Destination Options header without acting
+ * on it?  Padding (zeros, at most 7 bytes in a row) and unknown options
+ * whose action bits say "skip" (RFC 8200 4.2), no more of those than
+ * net.ipv6.max_dst_opts_cnt allows.  Anything else is the kernel's to judge
+ * after LOCAL_IN (discard, ICMP, Home Address), as it is before TCP's.
+ */
+static bool synq_destopts_pass(const struct net *net, const struct sk_buff *skb,
+			       unsigned int off, unsigned int len)
+{
+	int max = READ_ONCE(net->ipv6.sysctl.max_dst_opts_cnt);
+	unsigned int i, j, optlen, pad = 0, count = 0;
+	u8 buf[8];
+	const u8 *h;
+
+	if (off + len > skb->len)
+		return false;
+	for (i = 2; i < len; i += optlen) {
+		h = skb_header_pointer(skb, off + i, 1, buf);
+		if (h[0] == IPV6_TLV_PAD1) {
+			optlen = 1;
+			if (++pad > 7)
+				return false;
+			continue;
+		}
+		if (i + 2 > len)
+			return false;
+		h = skb_header_pointer(skb, off + i, 2, buf);
+		optlen = h[1] + 2;
+		if (i + optlen > len)
+			return false;
+		if (h[0] == IPV6_TLV_PADN) {
+			pad += optlen;
+			if (pad > 7)
+				return false;
+			h = skb_header_pointer(skb, off + i, optlen, buf);
+			for (j = 2; j < optlen; j++)
+				if (h[j])
+					return false;
+			continue;
+		}
+		pad = 0;
+		if (max < 0 || ++count > max || (h[0] & 0xc0))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Where an IPv6 segment's TCP header starts, or -1 for one whose extension
+ * headers the kernel must process before any transport sees it, as it does
+ * after LOCAL_IN: a fragment (reassembled after this hook unless conntrack
+ * did it before), AH or ESP (xfrm brings the plain segment through LOCAL_IN
+ * again), a Routing header with segments left (not for this host yet), a
+ * Destination option the kernel acts on.  Hop-by-Hop options, the first
+ * header if any, ip6_rcv_core() has processed already.
+ */
+static int synq_tcp_offset6(const struct net *net, const struct sk_buff *skb)
+{
+	unsigned int off = sizeof(struct ipv6hdr);
+	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+	const struct ipv6_rt_hdr *rth;
+	struct ipv6_rt_hdr buf;
+
+	for (;;) {
+		switch (nexthdr) {
+		case IPPROTO_TCP:
+			return off;
+		case NEXTHDR_HOP:
+			if (off != sizeof(struct ipv6hdr))
+				return -1;
+			break;
+		case NEXTHDR_DEST:
+		case NEXTHDR_ROUTING:
+			break;
+		default:
+			return -1;
+		}
+		rth = skb_header_pointer(skb, off, sizeof(buf), &buf);
+		if (!rth)
+			return -1;
+		if (nexthdr == NEXTHDR_ROUTING ? rth->segments_left :
+		    nexthdr == NEXTHDR_DEST &&
+		    !synq_destopts_pass(net, skb, off, ipv6_optlen(rth)))
+			return -1;
+		nexthdr = rth->nexthdr;
+		off += ipv6_optlen(rth);
+	}
+}
+
+static unsigned int synq_hook6(void *priv, struct sk_buff *skb,
+			       const struct nf_hook_state *state)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	struct synq_seg s = { .sn = priv };
+	struct tcphdr _th;
+	int thoff;
+
+	thoff = synq_tcp_offset6(state->net, skb);
+	if (thoff < 0)
+		return NF_ACCEPT;
+	s.th = synq_hook_th(s.sn, skb, thoff, &_th);
+	if (!s.th)
+		return NF_ACCEPT;
+	s.t.v6 = true;
+	s.t.laddr6 = ip6h->daddr;
+	s.t.raddr6 = ip6h->saddr;
+	s.t.ifindex = inet6_iif(skb);
+	s.t.lport = s.th->dest;
+	s.t.rport = s.th->source;
+	s.dif = inet6_iif(skb);
+	s.sdif = inet6_sdif(skb);
+	return synq_rcv_bh(&s, skb, thoff);
+}
+
+static const struct nf_hook_ops synq_hook_template[SYNQ_NR_HOOKS] = {
+	{
+		.hook		= synq_hook,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_LOCAL_IN,
+		.priority	= SYNQ_HOOK_PRIORITY,
+	}, {
+		.hook		= synq_hook6,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_LOCAL_IN,
+		.priority	= SYNQ_HOOK6_PRIORITY,
+	},
 };
 
 /*
@@ -563,12 +750,14 @@ void synq_input_key_hold(void)
 {
 #ifdef CONFIG_JUMP_LABEL
 	static_key_slow_inc(&nf_hooks_needed[NFPROTO_IPV4][NF_INET_LOCAL_IN]);
+	static_key_slow_inc(&nf_hooks_needed[NFPROTO_IPV6][NF_INET_LOCAL_IN]);
 #endif
 }
 
 void synq_input_key_release(void)
 {
 #ifdef CONFIG_JUMP_LABEL
+	static_key_slow_dec(&nf_hooks_needed[NFPROTO_IPV6][NF_INET_LOCAL_IN]);
 	static_key_slow_dec(&nf_hooks_needed[NFPROTO_IPV4][NF_INET_LOCAL_IN]);
 #endif
 }
@@ -585,7 +774,8 @@ int synq_input_hold(struct synq_net *sn)
 
 	mutex_lock(&sn->hook_mutex);
 	if (!sn->hook_users)
-		err = nf_register_net_hook(sn->net, &sn->hook_ops);
+		err = nf_register_net_hooks(sn->net, sn->hook_ops,
+					    SYNQ_NR_HOOKS);
 	if (!err)
 		sn->hook_users++;
 	mutex_unlock(&sn->hook_mutex);
@@ -596,16 +786,20 @@ void synq_input_release(struct synq_net *sn)
 {
 	mutex_lock(&sn->hook_mutex);
 	if (!--sn->hook_users)
-		nf_unregister_net_hook(sn->net, &sn->hook_ops);
+		nf_unregister_net_hooks(sn->net, sn->hook_ops, SYNQ_NR_HOOKS);
 	mutex_unlock(&sn->hook_mutex);
 }
 
 void synq_input_init(struct synq_net *sn)
 {
+	int i;
+
 	mutex_init(&sn->hook_mutex);
 	sn->hook_users = 0;
-	sn->hook_ops = synq_hook_template;
-	sn->hook_ops.priv = sn;
+	for (i = 0; i < SYNQ_NR_HOOKS; i++) {
+		sn->hook_ops[i] = synq_hook_template[i];
+		sn->hook_ops[i].priv = sn;
+	}
 }
 
 /* Listeners hold their namespace: the last one has released the hook. */

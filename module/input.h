@@ -16,6 +16,8 @@ struct synq_seg {
 	struct synq_net *sn;
 	const struct tcphdr *th;
 	struct synq_tuple t;
+	int dif;		/* the interface it came in by, */
+	int sdif;		/* and its l3mdev slave, for ehash lookups */
 	u32 seq;
 	u32 ack_seq;
 	u32 tw_isn;		/* ISN TCP chose when a SYN recycles a TIME_WAIT */
@@ -46,8 +48,7 @@ void synq_parse_options(const struct net *net, const struct tcphdr *th,
 			struct synq_opts *o);
 bool synq_filter_accepts(struct synq_sock *ss, struct sk_buff *skb,
 			 unsigned int cap);
-struct sock *synq_lookup_established(const struct synq_seg *s,
-				     const struct sk_buff *skb);
+struct sock *synq_lookup_established(const struct synq_seg *s);
 void synq_count_drop(struct synq_seg *s, enum synq_mib_field why);
 
 #endif /* _SYNQ_INPUT_H */

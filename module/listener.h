@@ -106,6 +106,10 @@ static inline int synq_max_syn_backlog(const struct synq_sock *ss)
 			 &synq_sk_net(ss)->max_syn_backlog);
 }
 
+/* proc.c: "[%pI6c]:%u" is at most 48 with its NUL */
+#define SYNQ_ADDR_STR	48
+void synq_addr_str(const struct sock *tmpl, char *buf, size_t len);
+
 /* socket.c */
 int synq_socket_init(int protocol);
 void synq_socket_exit(void);

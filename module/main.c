@@ -80,3 +80,4 @@ MODULE_VERSION(SYNQ_VERSION);
 /* Which TCP functions are the kernel's, and which synq's copies (compat.c). */
 MODULE_INFO(compat, SYNQ_COMPAT_INFO);
 MODULE_ALIAS("net-pf-2-proto-253-type-1");
+MODULE_ALIAS("net-pf-10-proto-253-type-1");

@@ -192,7 +192,9 @@ bool synq_md5_inbound_ok(const struct sock *tmpl, struct sk_buff *skb,
 
 	if (!hash_location && !rcu_access_pointer(tcp_sk(tmpl)->md5sig_info))
 		return true;	/* the usual case, in one load */
-	key = synq_md5_lookup(tmpl, synq_md5_l3index(skb), iph->saddr);
+	/* IPv6: no keys (synq_md5_tuple_key()), so only NONE or UNEXPECTED. */
+	key = skb->protocol == htons(ETH_P_IP) ?
+	      synq_md5_lookup(tmpl, synq_md5_l3index(skb), iph->saddr) : NULL;
 	if (!key && !hash_location)
 		return true;
 	if (!hash_location) {

@@ -13,6 +13,8 @@
 #include <linux/tcp.h>
 #include <net/tcp.h>
 
+#include "syn_table.h"
+
 #ifdef CONFIG_TCP_MD5SIG
 int synq_md5_init(void);
 void synq_md5_exit(void);
@@ -67,6 +69,16 @@ static inline bool synq_md5_inbound_ok(const struct sock *tmpl,
 	return true;
 }
 #endif
+
+/*
+ * The key for what synq sends on @t.  IPv4 only: a synq IPv6 socket refuses
+ * TCP_MD5SIG (socket.c), so its template has no keys, IPv4-mapped or not.
+ */
+static inline const struct tcp_md5sig_key *
+synq_md5_tuple_key(const struct sock *tmpl, const struct synq_tuple *t)
+{
+	return t->v6 ? NULL : synq_md5_send_key(tmpl, t->raddr);
+}
 
 /* The l3mdev (VRF) a key may be scoped to, for a segment that came in. */
 static inline int synq_md5_l3index(const struct sk_buff *skb)

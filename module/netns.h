@@ -49,6 +49,8 @@ struct synq_mib {
 
 #define SYNQ_LHASH_BITS		6
 
+#define SYNQ_NR_HOOKS	2
+
 struct synq_net {
 	struct net *net;
 	spinlock_t lock;		/* listeners and ports, writers */
@@ -58,7 +60,8 @@ struct synq_net {
 	struct ctl_table_header *sysctl_hdr;
 	siphash_key_t isn_key;
 	siphash_key_t cookie_key;
-	struct nf_hook_ops hook_ops;	/* registered while hook_users */
+	/* IPv4 and IPv6 LOCAL_IN, registered while hook_users */
+	struct nf_hook_ops hook_ops[SYNQ_NR_HOOKS];
 	struct mutex hook_mutex;	/* hook_users, registration */
 	int hook_users;			/* listeners in this namespace */
 	int max_syn_backlog;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * synq: SYN-ACKs.
+ * synq: SYN-ACKs, over IPv4 or IPv6 as the SYN came.
  *
  * synq builds its SYN-ACKs itself from a 40-byte entry: no request_sock
  * exists before the final ACK.  Window and MSS come from the route and the
@@ -11,6 +11,9 @@
 
 #include <linux/siphash.h>
 #include <net/ip.h>
+#include <net/ip6_checksum.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
 #include <net/route.h>
 #include <net/tcp.h>
 
@@ -21,9 +24,7 @@
 /* RFC 6528: a keyed hash of the 4-tuple plus a 64 ns clock. */
 u32 synq_isn(const struct synq_net *sn, const struct synq_tuple *t)
 {
-	u32 hash = siphash_3u32((__force u32)t->laddr, (__force u32)t->raddr,
-				((__force u32)t->lport << 16) |
-				(__force u32)t->rport, &sn->isn_key);
+	u32 hash = synq_tuple_siphash(t, 0, 0, &sn->isn_key);
 
 	return hash + (u32)(ktime_get_real_ns() >> 6);
 }
@@ -35,26 +36,84 @@ u32 synq_isn(const struct synq_net *sn, const struct synq_tuple *t)
  */
 u32 synq_ts_off(const struct synq_net *sn, const struct synq_tuple *t)
 {
-	return siphash_4u32((__force u32)t->laddr, (__force u32)t->raddr,
-			    ((__force u32)t->lport << 16) |
-			    (__force u32)t->rport, 0x7473 /* "ts" */,
-			    &sn->cookie_key);
+	return synq_tuple_siphash(t, 0, 0x7473 /* "ts" */, &sn->cookie_key);
 }
 
-/* A route back to the client, as inet_csk_route_req() finds it. */
-struct rtable *synq_route(struct synq_sock *ss, const struct synq_entry *e,
-			  struct flowi4 *fl4)
+/*
+ * The transmit hash of an entry's SYN-ACKs and then of its child, random
+ * per connection as TCP's net_tx_rndhash() but found again from the
+ * 4-tuple and the retransmit count: IPv6 derives the flow label from it.
+ * As tcp_rtx_synack() with SO_TXREHASH on (net.core.txrehash, the default)
+ * each retransmission gets a new one and the child the last one's; with it
+ * off, one for all.  (TCP's answer to a duplicate SYN gets a new one too;
+ * synq's repeats the label.)
+ */
+u32 synq_txhash(const struct synq_sock *ss, const struct synq_entry *e)
 {
-	struct sock *tmpl = synq_tmpl(ss);
-	struct net *net = sock_net(tmpl);
+	const struct synq_net *sn = synq_sk_net(ss);
+	u64 n = 0;
+
+	if (READ_ONCE(ss->inet.sk.sk_txrehash) == SOCK_TXREHASH_ENABLED)
+		n = e->num_retrans;
+	return (u32)synq_tuple_siphash(&e->t, n, 0x7478 /* "tx" */,
+				       &sn->cookie_key) ?: 1;
+}
+
+/* A route back to an IPv4 client, as inet_csk_route_req() finds it. */
+static struct dst_entry *synq_route4(struct sock *tmpl,
+				     const struct synq_tuple *t,
+				     struct flowi4 *fl4)
+{
+	struct rtable *rt;
 
 	flowi4_init_output(fl4, READ_ONCE(tmpl->sk_bound_dev_if),
 			   READ_ONCE(tmpl->sk_mark),
 			   ip_sock_rt_tos(tmpl), ip_sock_rt_scope(tmpl), IPPROTO_TCP,
-			   inet_sk_flowi_flags(tmpl), e->t.raddr, e->t.laddr,
-			   e->t.rport, e->t.lport, tmpl->sk_uid);
+			   inet_sk_flowi_flags(tmpl), t->raddr, t->laddr,
+			   t->rport, t->lport, tmpl->sk_uid);
 	security_sk_classify_flow(tmpl, flowi4_to_flowi_common(fl4));
-	return ip_route_output_flow(net, fl4, tmpl);
+	rt = ip_route_output_flow(sock_net(tmpl), fl4, tmpl);
+	return IS_ERR(rt) ? ERR_CAST(rt) : &rt->dst;
+}
+
+/*
+ * inet6_csk_route_req(): a link-local client is answered on the interface
+ * its SYN came in by, unless the listener is bound to one
+ * (tcp_v6_init_req()).
+ */
+static struct dst_entry *synq_route6(struct sock *tmpl,
+				     const struct synq_tuple *t,
+				     struct flowi6 *fl6)
+{
+	struct in6_addr *final_p, final;
+	int oif = READ_ONCE(tmpl->sk_bound_dev_if);
+
+	if (!oif && ipv6_addr_type(&t->raddr6) & IPV6_ADDR_LINKLOCAL)
+		oif = t->ifindex;
+	memset(fl6, 0, sizeof(*fl6));
+	fl6->flowi6_proto = IPPROTO_TCP;
+	fl6->daddr = t->raddr6;
+	rcu_read_lock();
+	final_p = fl6_update_dst(fl6, rcu_dereference(inet6_sk(tmpl)->opt),
+				 &final);
+	rcu_read_unlock();
+	fl6->saddr = t->laddr6;
+	fl6->flowi6_oif = oif;
+	fl6->flowi6_mark = READ_ONCE(tmpl->sk_mark);
+	fl6->fl6_dport = t->rport;
+	fl6->fl6_sport = t->lport;
+	fl6->flowi6_uid = tmpl->sk_uid;
+	security_sk_classify_flow(tmpl, flowi6_to_flowi_common(fl6));
+	return ip6_dst_lookup_flow(sock_net(tmpl), tmpl, fl6, final_p);
+}
+
+/* A route back to the client (an ERR_PTR if none), and its flow in @fl. */
+struct dst_entry *synq_route(struct synq_sock *ss, const struct synq_tuple *t,
+			     struct flowi *fl)
+{
+	if (t->v6)
+		return synq_route6(synq_tmpl(ss), t, &fl->u.ip6);
+	return synq_route4(synq_tmpl(ss), t, &fl->u.ip4);
 }
 
 static u16 synq_advmss(const struct sock *tmpl, const struct dst_entry *dst)
@@ -149,7 +208,7 @@ static u8 *synq_write_options(__be32 *ptr, const struct synq_entry *e,
 static struct sk_buff *synq_build(const struct sock *tmpl,
 				  const struct dst_entry *dst,
 				  struct synq_entry *e, bool syn,
-				  const struct tcp_md5sig_key *md5)
+				  const struct tcp_md5sig_key *md5, u32 txhash)
 {
 	unsigned int len = sizeof(struct tcphdr) + synq_optlen(e, syn, md5);
 	u32 rcv_wnd, clamp;
@@ -190,10 +249,45 @@ static struct sk_buff *synq_build(const struct sock *tmpl,
 	/* A zero signature, as TCP's on failure: the peer drops the segment. */
 	if (md5)
 		synq_md5_sign(sig, md5, e->t.laddr, e->t.raddr, th, len);
-	th->check = tcp_v4_check(len, e->t.laddr, e->t.raddr,
-				 csum_partial(th, len, 0));
+	if (e->t.v6)
+		th->check = tcp_v6_check(len, &e->t.laddr6, &e->t.raddr6,
+					 csum_partial(th, len, 0));
+	else
+		th->check = tcp_v4_check(len, e->t.laddr, e->t.raddr,
+					 csum_partial(th, len, 0));
 	skb->ip_summed = CHECKSUM_NONE;
+	skb_set_hash(skb, txhash, PKT_HASH_TYPE_L4);
 	return skb;
+}
+
+/*
+ * @owned: the skb is charged to the template, as tcp_make_synack() charges
+ * a request's SYN-ACK to the request (whose full socket is the listener):
+ * egress cgroup BPF, owner matches and the mark see the listener's.  A
+ * cookie's is nobody's, as TCP's (no false sharing under a flood).
+ *
+ * Callers hold the template under RCU only, as tcp_v4_rcv() does, and a
+ * close() on another CPU may drop its last reference meanwhile: its memory
+ * stays (SOCK_RCU_FREE), but charging an skb to it would then add to a
+ * sk_wmem_alloc already at zero.  So an owned send takes a reference first,
+ * as reqsk_alloc() does on the listener, and a closed template sends none.
+ */
+/*
+ * tcp_v6_send_synack()'s ip6_xmit(): the listener's traffic class, IPv6
+ * options, mark and priority; the flow label from the skb's hash.
+ */
+static int synq_xmit6(struct sock *tmpl, struct sk_buff *skb,
+		      struct flowi6 *fl6)
+{
+	const struct ipv6_pinfo *np = inet6_sk(tmpl);
+	int err;
+
+	rcu_read_lock();
+	err = ip6_xmit(tmpl, skb, fl6, READ_ONCE(tmpl->sk_mark),
+		       rcu_dereference(np->opt), READ_ONCE(np->tclass),
+		       READ_ONCE(tmpl->sk_priority));
+	rcu_read_unlock();
+	return err;
 }
 
 /*
@@ -213,31 +307,35 @@ static int synq_send(struct synq_sock *ss, struct synq_entry *e, bool syn,
 {
 	struct sock *tmpl = synq_tmpl(ss);
 	struct net *net = sock_net(tmpl);
+	struct dst_entry *dst;
 	struct sk_buff *skb;
-	struct flowi4 fl4;
-	struct rtable *rt;
+	struct flowi fl;
 	int err;
 
 	if (owned && !synq_tmpl_hold(tmpl))
 		return -ESHUTDOWN;
-	rt = synq_route(ss, e, &fl4);
-	if (IS_ERR(rt)) {
+	dst = synq_route(ss, &e->t, &fl);
+	if (IS_ERR(dst)) {
 		SYNQ_INC_STATS(synq_pernet(net), SYNQ_MIB_NOROUTE);
-		err = PTR_ERR(rt);
+		err = PTR_ERR(dst);
 		goto out;
 	}
-	skb = synq_build(tmpl, &rt->dst, e, syn, synq_md5_send_key(tmpl, e->t.raddr));
+	skb = synq_build(tmpl, dst, e, syn, synq_md5_tuple_key(tmpl, &e->t),
+			 synq_txhash(ss, e));
 	if (!skb) {
-		ip_rt_put(rt);
+		dst_release(dst);
 		SYNQ_INC_STATS(synq_pernet(net), SYNQ_MIB_NOMEM);
 		err = -ENOMEM;
 		goto out;
 	}
-	skb_dst_set(skb, &rt->dst);
+	skb_dst_set(skb, dst);
 	if (owned)
 		skb_set_owner_w(skb, tmpl);
-	err = ip_build_and_send_pkt(skb, tmpl, e->t.laddr, e->t.raddr, NULL,
-				    READ_ONCE(inet_sk(tmpl)->tos));
+	if (e->t.v6)
+		err = synq_xmit6(tmpl, skb, &fl.u.ip6);
+	else
+		err = ip_build_and_send_pkt(skb, tmpl, e->t.laddr, e->t.raddr,
+					    NULL, READ_ONCE(inet_sk(tmpl)->tos));
 	__TCP_INC_STATS(net, TCP_MIB_OUTSEGS);
 	err = net_xmit_eval(err);
 out:
@@ -259,7 +357,8 @@ int synq_send_cookie_synack(struct synq_sock *ss, struct synq_entry *e)
 
 int synq_send_ack(struct synq_sock *ss, const struct synq_entry *e)
 {
-	struct synq_entry copy = *e;	/* chooses nothing */
+	struct synq_entry copy;		/* chooses nothing */
 
+	memcpy(&copy, e, synq_entry_size(e));
 	return synq_send(ss, &copy, false, true);
 }

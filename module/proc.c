@@ -98,12 +98,23 @@ static void synq_seq_stop(struct seq_file *seq, void *v)
 	rcu_read_unlock();
 }
 
+/* A listener's address as ss prints it: 10.0.0.1:80, [::]:80. */
+void synq_addr_str(const struct sock *tmpl, char *buf, size_t len)
+{
+	if (tmpl->sk_family == AF_INET6)
+		snprintf(buf, len, "[%pI6c]:%u", &tmpl->sk_v6_rcv_saddr,
+			 inet_sk(tmpl)->inet_num);
+	else
+		snprintf(buf, len, "%pI4:%u", &tmpl->sk_rcv_saddr,
+			 inet_sk(tmpl)->inet_num);
+}
+
 static int synq_seq_show(struct seq_file *seq, void *v)
 {
 	struct synq_sock *ss = v;
 	struct synq_info info;
 	struct sock *tmpl;
-	char addr[24];
+	char addr[SYNQ_ADDR_STR];
 
 	if (v == SEQ_START_TOKEN) {
 		seq_puts(seq, "local_address         backlog  accq  table mql   qlen  young    old cookies paused  drops overflows    uid    inode\n");
@@ -111,8 +122,7 @@ static int synq_seq_show(struct seq_file *seq, void *v)
 	}
 	tmpl = synq_tmpl(ss);
 	synq_get_info(ss, &info);
-	snprintf(addr, sizeof(addr), "%pI4:%u", &tmpl->sk_rcv_saddr,
-		 inet_sk(tmpl)->inet_num);
+	synq_addr_str(tmpl, addr, sizeof(addr));
 	seq_printf(seq, "%-21s %7u %5u %6u %3u %6u %6u %6u %7u %6u %6llu %9llu %6u %8lu\n",
 		   addr, info.max_ack_backlog, info.ack_backlog,
 		   info.nr_table_entries, info.max_qlen_log, info.qlen,

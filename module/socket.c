@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * synq: the listener socket, socket(AF_INET, SOCK_STREAM, IPPROTO_SYNQ).
+ * synq: the listener socket, socket(AF_INET or AF_INET6, SOCK_STREAM,
+ * IPPROTO_SYNQ).
  *
  * Each synq socket owns a kernel TCP socket, the template, created with it.
  * bind() binds the template, so the port is held in TCP's own bind table and
@@ -18,6 +19,7 @@
 #include <linux/module.h>
 #include <linux/net.h>
 #include <net/inet_common.h>
+#include <net/ipv6.h>
 #include <net/inet_connection_sock.h>
 #include <net/protocol.h>
 #include <net/sock.h>
@@ -31,29 +33,63 @@
 #include "timers.h"
 
 static struct proto synq_prot;
+static struct proto synq_prot6;
+
+/*
+ * An IPv6 synq socket: inet6_create() wants the ipv6_pinfo last (6.1's
+ * inet6_sk_generic()) or at proto->ipv6_pinfo_offset (6.12).  Its options
+ * are the template's; this one only has to exist.
+ */
+struct synq_sock6 {
+	struct synq_sock ss;
+	struct ipv6_pinfo inet6;
+};
+
+static bool synq_is_synq_sk(const struct sock *sk)
+{
+	return sk->sk_prot == &synq_prot || sk->sk_prot == &synq_prot6;
+}
 
 /*
  * The synq socket's lock is taken around the template's (listen()), and
  * both would be "sk_lock-AF_INET" to lockdep: ours gets classes of its own.
  */
-static struct lock_class_key synq_slock_key;
-static struct lock_class_key synq_lock_key;
+static struct lock_class_key synq_slock_key[2];
+static struct lock_class_key synq_lock_key[2];
 
+static void synq_sk_lock_init(struct sock *sk)
+{
+	if (sk->sk_family == AF_INET6)
+		sock_lock_init_class_and_name(sk, "slock-AF_INET6-SYNQ",
+					      &synq_slock_key[1],
+					      "sk_lock-AF_INET6-SYNQ",
+					      &synq_lock_key[1]);
+	else
+		sock_lock_init_class_and_name(sk, "slock-AF_INET-SYNQ",
+					      &synq_slock_key[0],
+					      "sk_lock-AF_INET-SYNQ",
+					      &synq_lock_key[0]);
+}
+
+/*
+ * The template is a TCP socket of our family: an IPv6 one starts with the
+ * netns' bindv6only as TCP's does, and IPV6_V6ONLY before bind() is the
+ * template's own setsockopt.
+ */
 static int synq_sk_init(struct sock *sk)
 {
 	struct synq_sock *ss = synq_sk(sk);
 	int err;
 
-	sock_lock_init_class_and_name(sk, "slock-AF_INET-SYNQ", &synq_slock_key,
-				      "sk_lock-AF_INET-SYNQ", &synq_lock_key);
+	synq_sk_lock_init(sk);
 	INIT_HLIST_NODE(&ss->lnode);
 	RCU_INIT_POINTER(ss->table, NULL);
 	ss->syncookies = -1;
 	ss->abort_on_overflow = -1;
 	ss->synack_retries = -1;
 	ss->max_syn_backlog = -1;
-	err = __sock_create(sock_net(sk), AF_INET, SOCK_STREAM, IPPROTO_TCP,
-			    &ss->tmpl, 0);
+	err = __sock_create(sock_net(sk), sk->sk_family, SOCK_STREAM,
+			    IPPROTO_TCP, &ss->tmpl, 0);
 	if (err)
 		return err;
 	ss->tmpl_sk = ss->tmpl->sk;
@@ -192,7 +228,7 @@ static int synq_bind(struct socket *sock, struct sockaddr *uaddr, int len)
 	lock_sock(tmpl->sk);
 	synq_sync_tmpl(sk, tmpl->sk);
 	release_sock(tmpl->sk);
-	return inet_bind(tmpl, uaddr, len);
+	return tmpl->ops->bind(tmpl, uaddr, len);
 }
 
 /*
@@ -259,7 +295,7 @@ struct socket *synq_accept_begin(struct socket *sock)
  */
 int synq_accept_end(struct socket *sock, struct socket *newsock)
 {
-	newsock->ops = &inet_stream_ops;
+	newsock->ops = synq_sk(sock->sk)->tmpl->ops;	/* inet(6)_stream_ops */
 	module_put(THIS_MODULE);
 	atomic64_inc(&synq_sk(sock->sk)->accepted);
 	return 0;
@@ -272,9 +308,14 @@ int synq_accept_end(struct socket *sock, struct socket *newsock)
  */
 static int synq_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 {
-	if (sock->sk->sk_prot != &synq_prot)
-		return inet_getname(sock, uaddr, peer);
-	return inet_getname(synq_sk(sock->sk)->tmpl, uaddr, peer);
+	struct socket *tmpl;
+
+	if (!synq_is_synq_sk(sock->sk))
+		return sock->sk->sk_family == AF_INET6 ?
+		       inet6_getname(sock, uaddr, peer) :
+		       inet_getname(sock, uaddr, peer);
+	tmpl = synq_sk(sock->sk)->tmpl;
+	return tmpl->ops->getname(tmpl, uaddr, peer);
 }
 
 static __poll_t synq_poll(struct file *file, struct socket *sock,
@@ -463,12 +504,13 @@ static int synq_getsockopt_synq(struct synq_sock *ss, int optname,
  * Listener options of TCP's that act on SYNs or on the handshake, which
  * synq's SYN path does not implement: refused, never silently ignored.
  */
-static bool synq_tcp_opt_unsupported(int optname)
+static bool synq_tcp_opt_unsupported(const struct sock *sk, int optname)
 {
 	switch (optname) {
 	case TCP_MD5SIG:
 	case TCP_MD5SIG_EXT:
-		return !synq_md5_usable();	/* TCP's keys, on the template */
+		/* TCP's keys, on the template; md5.c signs for IPv4 only */
+		return !synq_md5_usable() || sk->sk_family == AF_INET6;
 	case TCP_FASTOPEN:
 	case TCP_FASTOPEN_KEY:
 	case TCP_SAVE_SYN:
@@ -486,7 +528,7 @@ static int synq_setsockopt(struct socket *sock, int level, int optname,
 	if (level == SOL_SYNQ)
 		return synq_setsockopt_synq(synq_sk(sock->sk), optname, optval,
 					    optlen);
-	if (level == SOL_TCP && synq_tcp_opt_unsupported(optname))
+	if (level == SOL_TCP && synq_tcp_opt_unsupported(sock->sk, optname))
 		return -EOPNOTSUPP;
 	err = tmpl->ops->setsockopt(tmpl, level, optname, optval, optlen);
 	/* IP_TOS sets the priority too, and SO_PRIORITY is read from us. */
@@ -506,25 +548,28 @@ static int synq_getsockopt(struct socket *sock, int level, int optname,
 					 optlen);
 }
 
-static const struct proto_ops synq_ops = {
-	.family		= PF_INET,
-	.owner		= THIS_MODULE,
-	.release	= synq_release,
-	.bind		= synq_bind,
-	.connect	= sock_no_connect,
-	.socketpair	= sock_no_socketpair,
-	.accept		= synq_accept,
-	.getname	= synq_getname,
-	.poll		= synq_poll,
-	.ioctl		= synq_ioctl,
-	.listen		= synq_listen,
-	.shutdown	= synq_shutdown,
-	.setsockopt	= synq_setsockopt,
-	.getsockopt	= synq_getsockopt,
-	.sendmsg	= sock_no_sendmsg,
-	.recvmsg	= sock_no_recvmsg,
-	.mmap		= sock_no_mmap,
-};
+#define SYNQ_PROTO_OPS(fam) {			\
+	.family		= fam,				\
+	.owner		= THIS_MODULE,			\
+	.release	= synq_release,			\
+	.bind		= synq_bind,			\
+	.connect	= sock_no_connect,		\
+	.socketpair	= sock_no_socketpair,		\
+	.accept		= synq_accept,			\
+	.getname	= synq_getname,			\
+	.poll		= synq_poll,			\
+	.ioctl		= synq_ioctl,			\
+	.listen		= synq_listen,			\
+	.shutdown	= synq_shutdown,		\
+	.setsockopt	= synq_setsockopt,		\
+	.getsockopt	= synq_getsockopt,		\
+	.sendmsg	= sock_no_sendmsg,		\
+	.recvmsg	= sock_no_recvmsg,		\
+	.mmap		= sock_no_mmap,			\
+}
+
+static const struct proto_ops synq_ops = SYNQ_PROTO_OPS(PF_INET);
+static const struct proto_ops synq_ops6 = SYNQ_PROTO_OPS(PF_INET6);
 
 static struct proto synq_prot = {
 	.name		= "SYNQ",
@@ -535,10 +580,25 @@ static struct proto synq_prot = {
 	.unhash		= synq_sk_unhash,
 };
 
+static struct proto synq_prot6 = {
+	.name		= "SYNQv6",
+	.owner		= THIS_MODULE,
+	.obj_size	= sizeof(struct synq_sock6),
+	.init		= synq_sk_init,
+	.destroy	= synq_sk_destroy,
+	.unhash		= synq_sk_unhash,
+};
+
 static struct inet_protosw synq_protosw = {
 	.type		= SOCK_STREAM,
 	.prot		= &synq_prot,
 	.ops		= &synq_ops,
+};
+
+static struct inet_protosw synq_protosw6 = {
+	.type		= SOCK_STREAM,
+	.prot		= &synq_prot6,
+	.ops		= &synq_ops6,
 };
 
 /* SOCK_STREAM protocols the kernel registers itself. */
@@ -563,13 +623,31 @@ int synq_socket_init(int protocol)
 	err = proto_register(&synq_prot, 1);
 	if (err)
 		return err;
+	synq_proto_set_ipv6_pinfo(&synq_prot6,
+				  offsetof(struct synq_sock6, inet6));
+	err = proto_register(&synq_prot6, 1);
+	if (err)
+		goto err_prot;
 	synq_protosw.protocol = protocol;
+	synq_protosw6.protocol = protocol;
 	inet_register_protosw(&synq_protosw);
+	err = inet6_register_protosw(&synq_protosw6);
+	if (err)
+		goto err_protosw;
 	return 0;
+
+err_protosw:
+	inet_unregister_protosw(&synq_protosw);
+	proto_unregister(&synq_prot6);
+err_prot:
+	proto_unregister(&synq_prot);
+	return err;
 }
 
 void synq_socket_exit(void)
 {
+	inet6_unregister_protosw(&synq_protosw6);
 	inet_unregister_protosw(&synq_protosw);
+	proto_unregister(&synq_prot6);
 	proto_unregister(&synq_prot);
 }

@@ -15,7 +15,10 @@
 
 #include <linux/filter.h>
 #include <net/inet_hashtables.h>
+#include <net/inet6_hashtables.h>
 #include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
 #include <net/route.h>
 #include <net/tcp.h>
 
@@ -27,15 +30,19 @@
 #include "timers.h"
 
 /* The connection (or TIME_WAIT) of @s's 4-tuple in ehash, referenced. */
-struct sock *synq_lookup_established(const struct synq_seg *s,
-				     const struct sk_buff *skb)
+struct sock *synq_lookup_established(const struct synq_seg *s)
 {
 	struct net *net = s->sn->net;
+	struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
 
-	return __inet_lookup_established(net, net->ipv4.tcp_death_row.hashinfo,
-					 s->t.raddr, s->t.rport, s->t.laddr,
-					 ntohs(s->t.lport), inet_iif(skb),
-					 inet_sdif(skb));
+	if (s->t.v6)
+		return __inet6_lookup_established(net, hinfo, &s->t.raddr6,
+						  s->t.rport, &s->t.laddr6,
+						  ntohs(s->t.lport), s->dif,
+						  s->sdif);
+	return __inet_lookup_established(net, hinfo, s->t.raddr, s->t.rport,
+					 s->t.laddr, ntohs(s->t.lport), s->dif,
+					 s->sdif);
 }
 
 /* Counted as synq's and as TCP's listener counts its drops. */
@@ -86,7 +93,7 @@ static void synq_entry_init(struct synq_seg *s, struct sk_buff *skb,
 	bool ect;
 
 	synq_parse_options(net, th, &o);
-	e->t = s->t;
+	synq_tuple_copy(&e->t, &s->t);
 	e->irs = s->seq;
 	e->iss = s->tw_isn;
 	e->mss = o.mss ? o.mss : TCP_MSS_DEFAULT;
@@ -98,7 +105,8 @@ static void synq_entry_init(struct synq_seg *s, struct sk_buff *skb,
 	e->snd_wscale = o.wscale_ok ? o.wscale : SYNQ_NO_WSCALE;
 	synq_entry_set_expires(e, jiffies + TCP_TIMEOUT_INIT);
 	/* RFC 3168 6.1.1, as tcp_ecn_create_request(). */
-	ect = !INET_ECN_is_not_ect(ip_hdr(skb)->tos);
+	ect = !INET_ECN_is_not_ect(s->t.v6 ? ipv6_get_dsfield(ipv6_hdr(skb)) :
+					     ip_hdr(skb)->tos);
 	e->ecn_ok = th->ece && th->cwr && (!ect || th->res1) &&
 		    READ_ONCE(net->ipv4.sysctl_tcp_ecn);
 }
@@ -143,14 +151,13 @@ static int synq_syn_verdict(struct synq_seg *s, const struct synq_table *t,
  * second entry for a connected peer.  TCP answers that SYN (the caller
  * drops this copy; the client's retransmission meets the child).
  */
-static bool synq_connected_meanwhile(const struct synq_seg *s,
-				     struct sk_buff *skb)
+static bool synq_connected_meanwhile(const struct synq_seg *s)
 {
 	struct sock *sk;
 
 	if (s->tw_isn)
 		return false;	/* TCP killed its TIME_WAIT: nothing else there */
-	sk = synq_lookup_established(s, skb);
+	sk = synq_lookup_established(s);
 	if (!sk)
 		return false;
 	sock_gen_put(sk);
@@ -182,7 +189,7 @@ static int synq_rcv_syn(struct synq_seg *s, struct sk_buff *skb,
 		SYNQ_INC_STATS(s->sn, SYNQ_MIB_DUPSYNS);
 		return 0;
 	}
-	if (synq_connected_meanwhile(s, skb)) {
+	if (synq_connected_meanwhile(s)) {
 		spin_unlock(lock);
 		return 0;
 	}
@@ -194,14 +201,14 @@ static int synq_rcv_syn(struct synq_seg *s, struct sk_buff *skb,
 		return why;
 	}
 
-	e = synq_entry_alloc();
+	e = synq_entry_alloc(s->t.v6);
 	if (!e) {
 		spin_unlock(lock);
 		return SYNQ_MIB_NOMEM;
 	}
 	synq_entry_init(s, skb, e);
 	/* tcp_synack_options(): MD5 and TS leave no room for SACK blocks. */
-	if (e->sack_ok && synq_md5_send_key(synq_tmpl(s->ss), s->t.raddr))
+	if (e->sack_ok && synq_md5_tuple_key(synq_tmpl(s->ss), &s->t))
 		e->tstamp_ok = 0;
 	if (!e->iss)
 		e->iss = synq_isn(s->sn, &s->t);
@@ -217,11 +224,46 @@ static int synq_rcv_syn(struct synq_seg *s, struct sk_buff *skb,
 	return 0;
 }
 
+/* The SYN's tuple, and whether TCP's listener would take it at all. */
+static int synq_syn_seg4(struct synq_seg *s, struct sk_buff *skb)
+{
+	s->t.laddr = ip_hdr(skb)->daddr;
+	s->t.raddr = ip_hdr(skb)->saddr;
+	s->dif = inet_iif(skb);
+	s->sdif = tcp_v4_sdif(skb);
+	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
+		return SYNQ_MIB_MALFORMED;
+	return 0;
+}
+
+/* tcp_v6_conn_request()'s checks; -1: drop uncounted by the listener. */
+static int synq_syn_seg6(struct synq_seg *s, struct sk_buff *skb)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+
+	s->t.v6 = true;
+	s->t.laddr6 = ip6h->daddr;
+	s->t.raddr6 = ip6h->saddr;
+	s->t.ifindex = tcp_v6_iif(skb);
+	s->dif = tcp_v6_iif(skb);
+	s->sdif = tcp_v6_sdif(skb);
+	if (!ipv6_unicast_destination(skb))
+		return SYNQ_MIB_MALFORMED;
+	if (ipv6_addr_v4mapped(&ip6h->saddr)) {
+		__IP6_INC_STATS(s->sn->net, NULL, IPSTATS_MIB_INHDRERRORS);
+		SYNQ_INC_STATS(s->sn, SYNQ_MIB_MALFORMED);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * icsk_af_ops->conn_request of a template: called by
  * tcp_rcv_state_process() for a SYN (no ACK, RST or FIN) to a listener,
- * under rcu_read_lock() with BH off.  Always 0, as tcp_v4_conn_request()
- * (non-zero would make TCP answer with an RST).
+ * under rcu_read_lock() with BH off.  IPv4 or IPv6 as the SYN came: an
+ * IPv6 template that is not V6ONLY takes IPv4 SYNs too (TCP's
+ * tcp_v6_conn_request() hands those to tcp_v4_conn_request()).  Always 0,
+ * as tcp_v4_conn_request() (non-zero would make TCP answer with an RST).
  */
 int synq_conn_request(struct sock *tmpl, struct sk_buff *skb)
 {
@@ -230,8 +272,6 @@ int synq_conn_request(struct sock *tmpl, struct sk_buff *skb)
 		.sn = synq_pernet(sock_net(tmpl)),
 		.th = th,
 		.t = {
-			.laddr = ip_hdr(skb)->daddr,
-			.raddr = ip_hdr(skb)->saddr,
 			.lport = th->dest,
 			.rport = th->source,
 		},
@@ -253,11 +293,11 @@ int synq_conn_request(struct sock *tmpl, struct sk_buff *skb)
 		sk_drops_add(tmpl, skb);
 		return 0;
 	}
-	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
-		why = SYNQ_MIB_MALFORMED;
-	else
+	why = skb->protocol == htons(ETH_P_IP) ? synq_syn_seg4(&s, skb) :
+						 synq_syn_seg6(&s, skb);
+	if (!why)
 		why = synq_rcv_syn(&s, skb, t);
-	if (why)
+	if (why > 0)
 		synq_count_drop(&s, why);
 	return 0;
 }

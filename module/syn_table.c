@@ -9,17 +9,19 @@
  * are RCU lists, so lookups take no lock, and writers take one of up to 256
  * hashed bucket locks, so SYNs for different buckets rarely contend.  A
  * bucket is one pointer, for two entries when the table is full, and an
- * entry 40 bytes: memory per pending SYN stays under a fifth of a
- * request_sock's.
+ * entry 48 bytes in its slab (72 for IPv6): memory per pending SYN stays
+ * under a fifth of a request_sock's.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/jhash.h>
 #include <linux/log2.h>
 #include <linux/rcupdate.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
+#include <net/ipv6.h>
 #include <net/tcp.h>
 
 #include "selftest.h"
@@ -29,25 +31,40 @@
 /* Load factor of a full table (nr_table_entries >= 16: buckets >= 8). */
 #define SYNQ_ENTRIES_PER_BUCKET	2
 /* Entries a closed table frees per kmem_cache_free_bulk() call. */
-#define SYNQ_FREE_BATCH		64
+#define SYNQ_FREE_BATCH		32
 
+/* IPv4 entries, and IPv6 ones: see struct synq_entry. */
 static struct kmem_cache *synq_entry_cache;
+static struct kmem_cache *synq_entry6_cache;
 /* Frees closed tables: close() must not walk a million entries itself. */
 static struct workqueue_struct *synq_table_wq;
 
+/* Neither constructor clears next: see synq_entry_alloc(). */
+static struct kmem_cache *synq_entry_cache_create(const char *name,
+						  size_t size)
+{
+	return kmem_cache_create(name, size, 0, SLAB_TYPESAFE_BY_RCU, NULL);
+}
+
 int synq_syn_table_init(void)
 {
-	BUILD_BUG_ON(sizeof(struct synq_entry) > 40);
-	synq_entry_cache = kmem_cache_create("synq_entry",
-					     sizeof(struct synq_entry), 0,
-					     SLAB_TYPESAFE_BY_RCU, NULL);
+	BUILD_BUG_ON(SYNQ_ENTRY4_SIZE > 44);
+	BUILD_BUG_ON(sizeof(struct synq_entry) > 72);
+	synq_entry_cache = synq_entry_cache_create("synq_entry",
+						   SYNQ_ENTRY4_SIZE);
 	if (!synq_entry_cache)
 		return -ENOMEM;
+	synq_entry6_cache = synq_entry_cache_create("synq_entry6",
+						    sizeof(struct synq_entry));
+	if (!synq_entry6_cache)
+		goto err_cache;
 	synq_table_wq = alloc_workqueue("synq_table", WQ_UNBOUND, 0);
 	if (!synq_table_wq)
-		goto err_cache;
+		goto err_cache6;
 	return 0;
 
+err_cache6:
+	kmem_cache_destroy(synq_entry6_cache);
 err_cache:
 	kmem_cache_destroy(synq_entry_cache);
 	return -ENOMEM;
@@ -57,32 +74,93 @@ void synq_syn_table_exit(void)
 {
 	rcu_barrier();				/* closed tables' callbacks */
 	destroy_workqueue(synq_table_wq);	/* tables still being freed */
+	kmem_cache_destroy(synq_entry6_cache);
 	kmem_cache_destroy(synq_entry_cache);
 }
 
-struct synq_entry *synq_entry_alloc(void)
+static struct kmem_cache *synq_entry_cache_of(bool v6)
+{
+	return v6 ? synq_entry6_cache : synq_entry_cache;
+}
+
+/*
+ * An entry for a tuple of the family @v6 says.  Reused objects keep their
+ * family: each cache holds one, so a reader that lands on one reused meanwhile
+ * reads no further than the object's end.
+ */
+struct synq_entry *synq_entry_alloc(bool v6)
 {
 	struct synq_entry *e;
 
-	e = kmem_cache_alloc(synq_entry_cache, GFP_ATOMIC | __GFP_NOWARN);
+	e = kmem_cache_alloc(synq_entry_cache_of(v6),
+			     GFP_ATOMIC | __GFP_NOWARN);
 	/* All but next: a reader may still be following it. */
-	if (e)
-		memset(&e->state, 0, sizeof(e->state));
+	if (e) {
+		memset(&e->state, 0, (v6 ? sizeof(*e) : SYNQ_ENTRY4_SIZE) -
+				     offsetof(struct synq_entry, state));
+		e->t.v6 = v6;
+	}
 	return e;
 }
 
-/* At once: the cache is SLAB_TYPESAFE_BY_RCU, see struct synq_entry. */
+/* At once: the caches are SLAB_TYPESAFE_BY_RCU, see struct synq_entry. */
 void synq_entry_free(struct synq_entry *e)
 {
-	kmem_cache_free(synq_entry_cache, e);
+	kmem_cache_free(synq_entry_cache_of(e->t.v6), e);
+}
+
+/* What identifies a connection: addresses and ports, not the interface. */
+#define SYNQ_TUPLE6_KEY	offsetof(struct synq_tuple, ifindex)
+#define SYNQ_TUPLE4_KEY	offsetofend(struct synq_tuple, raddr)
+
+/* Copy @src into an entry's tuple, no further than the entry's end. */
+void synq_tuple_copy(struct synq_tuple *dst, const struct synq_tuple *src)
+{
+	memcpy(dst, src, src->v6 ? sizeof(*src) : SYNQ_TUPLE4_KEY);
+}
+
+/*
+ * A keyed hash of @tuple's addresses and ports with 96 bits more (@a, @b):
+ * ISNs, TSval offsets, transmit hashes and cookie MACs (output.c,
+ * cookies.c).
+ */
+u64 synq_tuple_siphash(const struct synq_tuple *tuple, u64 a, u32 b,
+		       const siphash_key_t *key)
+{
+	struct {
+		struct in6_addr laddr;
+		struct in6_addr raddr;
+		u64 a;
+		__be16 lport;
+		__be16 rport;
+		u32 b;
+	} __aligned(SIPHASH_ALIGNMENT) in;
+
+	if (!tuple->v6)
+		return siphash_3u64(((u64)(__force u32)tuple->laddr << 32) |
+				    (__force u32)tuple->raddr,
+				    ((u64)(__force u16)tuple->lport << 48) |
+				    ((u64)(__force u16)tuple->rport << 32) | b,
+				    a, key);
+	in.laddr = tuple->laddr6;
+	in.raddr = tuple->raddr6;
+	in.a = a;
+	in.lport = tuple->lport;
+	in.rport = tuple->rport;
+	in.b = b;
+	return siphash(&in, sizeof(in), key);
 }
 
 static u32 synq_hash(const struct synq_table *t, const struct synq_tuple *tuple)
 {
+	u32 ports = ((__force u32)tuple->rport << 16) | (__force u32)tuple->lport;
+
+	if (tuple->v6)	/* as inet6_ehashfn() */
+		return jhash_3words(__ipv6_addr_jhash(&tuple->raddr6, t->hash_rnd),
+				    (__force u32)tuple->laddr6.s6_addr32[3],
+				    ports, t->hash_rnd) & (t->nr_buckets - 1);
 	return jhash_3words((__force u32)tuple->raddr, (__force u32)tuple->laddr,
-			    ((__force u32)tuple->rport << 16) |
-			    (__force u32)tuple->lport,
-			    t->hash_rnd) & (t->nr_buckets - 1);
+			    ports, t->hash_rnd) & (t->nr_buckets - 1);
 }
 
 struct synq_bucket *synq_table_bucket(const struct synq_table *t,
@@ -94,8 +172,12 @@ struct synq_bucket *synq_table_bucket(const struct synq_table *t,
 static bool synq_tuple_eq(const struct synq_tuple *a,
 			  const struct synq_tuple *b)
 {
-	return a->raddr == b->raddr && a->laddr == b->laddr &&
-	       a->rport == b->rport && a->lport == b->lport;
+	if (a->rport != b->rport || a->lport != b->lport || a->v6 != b->v6)
+		return false;
+	if (a->v6)
+		return ipv6_addr_equal(&a->raddr6, &b->raddr6) &&
+		       ipv6_addr_equal(&a->laddr6, &b->laddr6);
+	return a->raddr == b->raddr && a->laddr == b->laddr;
 }
 
 /* Walk a chain from @e: the entry for @tuple, or the marker it ends on. */
@@ -249,30 +331,52 @@ struct synq_table *synq_table_alloc(struct synq_sock *owner, u32 backlog,
  * private, and its entries go back to the slab directly, in batches, with
  * no lock and no RCU callback each.
  */
+/* A closed table's entries, freed in batches of one cache each. */
+struct synq_free_batch {
+	void *objs[SYNQ_FREE_BATCH];
+	size_t n;
+};
+
+static void synq_free_batch_add(struct synq_free_batch *fb, bool v6, void *e)
+{
+	fb->objs[fb->n++] = e;
+	if (fb->n == SYNQ_FREE_BATCH) {
+		kmem_cache_free_bulk(synq_entry_cache_of(v6), fb->n, fb->objs);
+		fb->n = 0;
+	}
+}
+
+/*
+ * A grace period after close(): no packet can reach the table any more.  A
+ * packet that was inserting meanwhile may have armed the timer again (it
+ * returns at once on a dead table); once that is stopped the table is
+ * private, and its entries go back to the slab directly, in batches, with
+ * no lock and no RCU callback each.
+ */
 static void synq_table_free_work(struct work_struct *work)
 {
 	struct synq_table *t = container_of(work, struct synq_table, free_work);
-	void *batch[SYNQ_FREE_BATCH];
-	struct synq_entry *e;
-	size_t n = 0;
+	struct synq_free_batch fb[2];	/* [0]: IPv4 entries, [1]: IPv6 */
+	struct synq_entry *e, *next;
 	u32 i;
 
 	del_timer_sync(&t->timer);
+	fb[0].n = 0;
+	fb[1].n = 0;
 	for (i = 0; i < t->nr_buckets; i++) {
 		e = rcu_dereference_protected(t->buckets[i].head, true);
 		while (!synq_is_nulls(e)) {
-			batch[n++] = e;
-			e = rcu_dereference_protected(e->next, true);
-			if (n == SYNQ_FREE_BATCH) {
-				kmem_cache_free_bulk(synq_entry_cache, n, batch);
-				n = 0;
-			}
+			next = rcu_dereference_protected(e->next, true);
+			synq_free_batch_add(&fb[e->t.v6], e->t.v6, e);
+			e = next;
 		}
 		if (!(i & 4095))
 			cond_resched();
 	}
-	if (n)
-		kmem_cache_free_bulk(synq_entry_cache, n, batch);
+	for (i = 0; i < 2; i++)
+		if (fb[i].n)
+			kmem_cache_free_bulk(synq_entry_cache_of(i), fb[i].n,
+					     fb[i].objs);
 	kvfree(t);
 }
 

@@ -9,24 +9,46 @@
 
 #include <linux/atomic.h>
 #include <linux/rcupdate.h>
+#include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/stddef.h>
 #include <linux/timer.h>
 #include <linux/types.h>
+#include <linux/in6.h>
 #include <linux/workqueue.h>
 
+/*
+ * The 4-tuple of a pending SYN, in the family of its packets: an IPv4
+ * client of a dual-stack (IPv6) listener is an IPv4 tuple, as TCP's request
+ * is, and only its child is v4-mapped.  @ifindex is IPv6's: the interface a
+ * link-local client came in on, which its SYN-ACKs must leave by
+ * (tcp_v6_init_req()); it is not part of the key.
+ */
 struct synq_tuple {
-	__be32 laddr;
-	__be32 raddr;
 	__be16 lport;
 	__be16 rport;
+	bool v6;
+	union {
+		struct {
+			__be32 laddr;
+			__be32 raddr;
+		};
+		struct {
+			struct in6_addr laddr6;
+			struct in6_addr raddr6;
+			int ifindex;
+		};
+	};
 };
 
 /*
- * A pending SYN: 40 bytes (48 in its slab), where Linux spends 312 on a
- * request_sock (none exists here until the final ACK).  Chains are singly
+ * A pending SYN: 44 bytes for IPv4 (48 in its slab) and 72 for IPv6, where
+ * Linux spends 312 or more on a request_sock (none exists here until the
+ * final ACK).  An IPv4 entry ends after its IPv4 addresses
+ * (SYNQ_ENTRY4_SIZE), in a slab of its own: only t.v6 entries have the
+ * rest.  Chains are singly
  * linked RCU lists ending in a "nulls" marker that names the bucket, and
- * entries come from a SLAB_TYPESAFE_BY_RCU cache: one is freed at once, with
+ * entries come from SLAB_TYPESAFE_BY_RCU caches: one is freed at once, with
  * no RCU callback, and a lockless reader standing on it when it is reused
  * in another chain sees that chain's marker and starts again (as TCP's
  * sk_nulls lists).  What can be found again is not stored: the TSval offset
@@ -44,7 +66,6 @@ struct synq_entry {
 		u32 expires : 28,
 		    /* 1 + the window scale the first SYN-ACK announced; 0: none yet */
 		    rcv_wscale1 : 4;
-		struct synq_tuple t;
 		u16 mss;		/* client's MSS, clamped */
 		u8 num_retrans;
 		u8 snd_wscale : 4,	/* SYNQ_NO_WSCALE: none offered */
@@ -52,8 +73,16 @@ struct synq_entry {
 		   sack_ok : 1,
 		   ecn_ok : 1,
 		   acked : 1;		/* final ACK came, found no room */
+		struct synq_tuple t;	/* last: an IPv4 entry ends in it */
 	);
 };
+
+#define SYNQ_ENTRY4_SIZE	offsetofend(struct synq_entry, t.raddr)
+
+static inline size_t synq_entry_size(const struct synq_entry *e)
+{
+	return e->t.v6 ? sizeof(*e) : SYNQ_ENTRY4_SIZE;
+}
 
 #define SYNQ_NO_WSCALE		15
 
@@ -160,8 +189,11 @@ static inline spinlock_t *synq_bucket_lock(const struct synq_table *t,
 
 int synq_syn_table_init(void);
 void synq_syn_table_exit(void);
-struct synq_entry *synq_entry_alloc(void);
+struct synq_entry *synq_entry_alloc(bool v6);
 void synq_entry_free(struct synq_entry *e);
+void synq_tuple_copy(struct synq_tuple *dst, const struct synq_tuple *src);
+u64 synq_tuple_siphash(const struct synq_tuple *tuple, u64 a, u32 b,
+		       const siphash_key_t *key);
 
 struct synq_table *synq_table_alloc(struct synq_sock *owner, u32 backlog,
 				    u32 max_syn_backlog);

@@ -17,17 +17,23 @@
 #include "listener.h"
 
 /*
- * TCP's af_ops for IPv4 (ipv4_specific, no longer exported since 6.12's
- * EXPORT_IPV6_MOD), read from a TCP socket at init, and the templates'
- * copy of them, which differs in conn_request only.
+ * TCP's af_ops for IPv4 and IPv6 (ipv4_specific, no longer exported since
+ * 6.12's EXPORT_IPV6_MOD, and ipv6_specific, never exported), read from TCP
+ * sockets at init, and the templates' copies of them, which differ in
+ * conn_request only.  [0]: IPv4, [1]: IPv6.
  */
-static const struct inet_connection_sock_af_ops *synq_tcp_af_ops;
-static struct inet_connection_sock_af_ops synq_af_ops __ro_after_init;
+static const struct inet_connection_sock_af_ops *synq_tcp_af_ops[2];
+static struct inet_connection_sock_af_ops synq_af_ops[2] __ro_after_init;
+
+static int synq_af_index(const struct sock *sk)
+{
+	return sk->sk_family == AF_INET6;
+}
 
 /* Is @sk a synq template (a TCP listener whose SYNs are synq's)? */
 bool synq_is_tmpl(const struct sock *sk)
 {
-	return inet_csk(sk)->icsk_af_ops == &synq_af_ops;
+	return inet_csk(sk)->icsk_af_ops == &synq_af_ops[synq_af_index(sk)];
 }
 
 /*
@@ -57,36 +63,46 @@ bool synq_tmpl_hold(struct sock *tmpl)
 void synq_template_attach(struct synq_sock *ss, struct sock *tmpl)
 {
 	__rcu_assign_sk_user_data_with_flags(tmpl, ss, SK_USER_DATA_NOCOPY);
-	inet_csk(tmpl)->icsk_af_ops = &synq_af_ops;
+	inet_csk(tmpl)->icsk_af_ops = &synq_af_ops[synq_af_index(tmpl)];
 }
 
 /*
  * A child is cloned with the template's af_ops: give it TCP's before it is
  * released to anyone, so that it owes nothing to this module (an accepted
- * connection outlives rmmod).
+ * connection outlives rmmod).  An IPv4 child of an IPv6 template already
+ * has TCP's ipv6_mapped (tcp_v6_syn_recv_sock()).
  */
 void synq_child_init_ops(struct sock *child)
 {
-	inet_csk(child)->icsk_af_ops = synq_tcp_af_ops;
+	int i = synq_af_index(child);
+
+	if (inet_csk(child)->icsk_af_ops == &synq_af_ops[i])
+		inet_csk(child)->icsk_af_ops = synq_tcp_af_ops[i];
 }
 
-/*
- * The templates' af_ops: TCP's own, read from a TCP socket, with synq's
- * conn_request (syn.c), which tcp_rcv_state_process() calls for a SYN
- * to a listener once tcp_v4_rcv() has run its checks.
- */
-int synq_template_init(void)
+static int synq_af_ops_init(int family)
 {
+	int i = family == AF_INET6;
 	struct socket *sock;
 	int err;
 
-	err = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
+	err = sock_create_kern(&init_net, family, SOCK_STREAM, IPPROTO_TCP,
 			       &sock);
 	if (err)
 		return err;
-	synq_tcp_af_ops = inet_csk(sock->sk)->icsk_af_ops;
+	synq_tcp_af_ops[i] = inet_csk(sock->sk)->icsk_af_ops;
 	sock_release(sock);
-	synq_af_ops = *synq_tcp_af_ops;
-	synq_af_ops.conn_request = synq_conn_request;
+	synq_af_ops[i] = *synq_tcp_af_ops[i];
+	synq_af_ops[i].conn_request = synq_conn_request;
 	return 0;
+}
+
+/*
+ * The templates' af_ops: TCP's own, read from TCP sockets, with synq's
+ * conn_request (syn.c), which tcp_rcv_state_process() calls for a SYN
+ * to a listener once tcp_v4_rcv() or tcp_v6_rcv() has run its checks.
+ */
+int synq_template_init(void)
+{
+	return synq_af_ops_init(AF_INET) ?: synq_af_ops_init(AF_INET6);
 }

@@ -246,6 +246,16 @@ setup_pair() {
 	setup_veth "$NS_CLI" "$CLI_IP/24" "$NS_SRV" "$SRV_IP/24"
 }
 
+# setup_pair6: setup_pair, and IPv6 on the same veth: $NS_CLI fd00:1::1,
+# $NS_SRV fd00:1::2 (no DAD: usable at once).
+CLI_IP6=fd00:1::1
+SRV_IP6=fd00:1::2
+setup_pair6() {
+	setup_pair || return 1
+	ip -n "$NS_CLI" addr add "$CLI_IP6/64" dev veth0 nodad || return 1
+	ip -n "$NS_SRV" addr add "$SRV_IP6/64" dev veth0 nodad
+}
+
 # run_selected NAME FUNC: ksft_run NAME FUNC and log its duration, unless
 # the script was given subtest names (FUNC without "check_") in KSFT_ONLY
 # and FUNC is not among them.

@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,78 @@
 
 /* ---- helpers ---- */
 
+/*
+ * The address family of the TEST_F(sock) variant running (tcp, synq: IPv4;
+ * tcp6, synq6: IPv6), set by FIXTURE_SETUP: the helpers below bind,
+ * connect and check addresses of this family, on loopback (::1 for IPv6).
+ */
+static int family_ = AF_INET;
+
+union sa {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+	struct sockaddr_storage ss;
+};
+
+static socklen_t sa_len(void)
+{
+	return family_ == AF_INET6 ? sizeof(struct sockaddr_in6) :
+				     sizeof(struct sockaddr_in);
+}
+
+/* The loopback address of family_, with @port; its length. */
+static socklen_t sa_lo(union sa *a, __u16 port)
+{
+	memset(a, 0, sizeof(*a));
+	a->sa.sa_family = family_;
+	if (family_ == AF_INET6) {
+		a->in6.sin6_port = htons(port);
+		a->in6.sin6_addr = in6addr_loopback;
+	} else {
+		a->in.sin_port = htons(port);
+		a->in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	}
+	return sa_len();
+}
+
+/* An address of family_ that no interface has (RFC 5737, RFC 3849). */
+static socklen_t sa_foreign(union sa *a)
+{
+	socklen_t len = sa_lo(a, 0);
+
+	if (family_ == AF_INET6)
+		inet_pton(AF_INET6, "2001:db8::1", &a->in6.sin6_addr);
+	else
+		a->in.sin_addr.s_addr = inet_addr("192.0.2.1");
+	return len;
+}
+
+/* Port of either family (sin_port and sin6_port share their place). */
+static __u16 sa_port(const union sa *a)
+{
+	return ntohs(a->in.sin_port);
+}
+
+/* Same family, address and port. */
+static bool sa_eq(const union sa *a, const union sa *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family || a->in.sin_port != b->in.sin_port)
+		return false;
+	if (a->sa.sa_family == AF_INET6)
+		return !memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr,
+			       sizeof(a->in6.sin6_addr));
+	return a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+}
+
+static bool sa_is_any(const union sa *a)
+{
+	if (a->sa.sa_family == AF_INET6)
+		return !memcmp(&a->in6.sin6_addr, &in6addr_any,
+			       sizeof(in6addr_any));
+	return a->in.sin_addr.s_addr == htonl(INADDR_ANY);
+}
+
 static void addr_lo(struct sockaddr_in *a, __u16 port)
 {
 	memset(a, 0, sizeof(*a));
@@ -55,26 +128,26 @@ static void addr_lo(struct sockaddr_in *a, __u16 port)
 
 static int bind_lo(int fd, __u16 port)
 {
-	struct sockaddr_in a;
+	union sa a;
+	socklen_t len = sa_lo(&a, port);
 
-	addr_lo(&a, port);
-	return bind(fd, (struct sockaddr *)&a, sizeof(a));
+	return bind(fd, &a.sa, len);
 }
 
 static __u16 local_port(struct __test_metadata *_metadata, int fd)
 {
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
+	socklen_t len = sizeof(union sa);
+	union sa a;
 
-	ASSERT_EQ(0, getsockname(fd, (struct sockaddr *)&a, &len));
-	ASSERT_EQ(sizeof(a), len);
-	ASSERT_EQ(AF_INET, a.sin_family);
-	return ntohs(a.sin_port);
+	ASSERT_EQ(0, getsockname(fd, &a.sa, &len));
+	ASSERT_EQ(sa_len(), len);
+	ASSERT_EQ(family_, a.sa.sa_family);
+	return sa_port(&a);
 }
 
 static int sock_new(struct __test_metadata *_metadata, int proto)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, proto);
+	int fd = socket(family_, SOCK_STREAM, proto);
 
 	ASSERT_LE(0, fd) TH_LOG("socket(proto %d): %s", proto, strerror(errno));
 	return fd;
@@ -113,11 +186,11 @@ static int listener(struct __test_metadata *_metadata, int proto, int backlog,
 /* A plain TCP client, connected (blocking) to 127.0.0.1:port. */
 static int client(struct __test_metadata *_metadata, __u16 port)
 {
-	struct sockaddr_in a;
 	int fd = sock_new(_metadata, IPPROTO_TCP);
+	union sa a;
+	socklen_t len = sa_lo(&a, port);
 
-	addr_lo(&a, port);
-	ASSERT_EQ(0, connect(fd, (struct sockaddr *)&a, sizeof(a)))
+	ASSERT_EQ(0, connect(fd, &a.sa, len))
 		TH_LOG("connect to port %u: %s", port, strerror(errno));
 	return fd;
 }
@@ -237,16 +310,17 @@ struct connector {
 static void *connector_fn(void *arg)
 {
 	struct connector *c = arg;
-	struct sockaddr_in a;
+	socklen_t len;
 	sigset_t set;
+	union sa a;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGALRM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	sleep_ms(c->delay_ms);
-	addr_lo(&a, c->port);
-	c->fd = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&a, sizeof(a)))
+	len = sa_lo(&a, c->port);
+	c->fd = socket(family_, SOCK_STREAM, IPPROTO_TCP);
+	if (c->fd < 0 || connect(c->fd, &a.sa, len))
 		c->err = errno;
 	return NULL;
 }
@@ -336,19 +410,34 @@ FIXTURE(sock) {
 
 FIXTURE_VARIANT(sock) {
 	int proto;
+	int family;
 };
 
 FIXTURE_VARIANT_ADD(sock, tcp) {
 	.proto = IPPROTO_TCP,
+	.family = AF_INET,
 };
 
 FIXTURE_VARIANT_ADD(sock, synq) {
 	.proto = IPPROTO_SYNQ,
+	.family = AF_INET,
+};
+
+/* The same cases on IPv6 sockets, over ::1. */
+FIXTURE_VARIANT_ADD(sock, tcp6) {
+	.proto = IPPROTO_TCP,
+	.family = AF_INET6,
+};
+
+FIXTURE_VARIANT_ADD(sock, synq6) {
+	.proto = IPPROTO_SYNQ,
+	.family = AF_INET6,
 };
 
 FIXTURE_SETUP(sock)
 {
 	signal(SIGPIPE, SIG_IGN);
+	family_ = variant->family;
 }
 
 FIXTURE_TEARDOWN(sock)
@@ -364,7 +453,7 @@ TEST_F(sock, socket_opts)
 	EXPECT_EQ(variant->proto, get_int(_metadata, fd, SOL_SOCKET,
 					  SO_PROTOCOL));
 	EXPECT_EQ(SOCK_STREAM, get_int(_metadata, fd, SOL_SOCKET, SO_TYPE));
-	EXPECT_EQ(AF_INET, get_int(_metadata, fd, SOL_SOCKET, SO_DOMAIN));
+	EXPECT_EQ(family_, get_int(_metadata, fd, SOL_SOCKET, SO_DOMAIN));
 	EXPECT_EQ(0, get_int(_metadata, fd, SOL_SOCKET, SO_ACCEPTCONN));
 	EXPECT_EQ(0, get_int(_metadata, fd, SOL_SOCKET, SO_ERROR));
 	ASSERT_EQ(0, bind_lo(fd, 0));
@@ -383,39 +472,38 @@ TEST_F(sock, socket_opts)
 /* 2: addresses seen by both ends. */
 TEST_F(sock, bind_listen_accept)
 {
-	struct sockaddr_in a, peer, c_local, c_peer, s_local;
+	union sa a, lo, peer, c_local, c_peer, s_local;
 	socklen_t len;
 	__u16 port;
 	int lfd, cfd, sfd;
 
 	lfd = listener(_metadata, variant->proto, 8, &port);
 	len = sizeof(a);
-	ASSERT_EQ(0, getsockname(lfd, (struct sockaddr *)&a, &len));
-	EXPECT_EQ(LO, a.sin_addr.s_addr);
+	ASSERT_EQ(0, getsockname(lfd, &a.sa, &len));
+	sa_lo(&lo, port);
+	EXPECT_TRUE(sa_eq(&lo, &a));
 	len = sizeof(a);
-	EXPECT_EQ(-1, getpeername(lfd, (struct sockaddr *)&a, &len));
+	EXPECT_EQ(-1, getpeername(lfd, &a.sa, &len));
 	EXPECT_EQ(ENOTCONN, errno);
 
 	cfd = client(_metadata, port);
 	len = sizeof(peer);
 	memset(&peer, 0, sizeof(peer));
-	sfd = accept(lfd, (struct sockaddr *)&peer, &len);
+	sfd = accept(lfd, &peer.sa, &len);
 	ASSERT_LE(0, sfd) TH_LOG("accept: %s", strerror(errno));
-	ASSERT_EQ(sizeof(peer), len);
+	ASSERT_EQ(sa_len(), len);
 
 	len = sizeof(c_local);
-	ASSERT_EQ(0, getsockname(cfd, (struct sockaddr *)&c_local, &len));
+	ASSERT_EQ(0, getsockname(cfd, &c_local.sa, &len));
 	len = sizeof(c_peer);
-	ASSERT_EQ(0, getpeername(cfd, (struct sockaddr *)&c_peer, &len));
+	ASSERT_EQ(0, getpeername(cfd, &c_peer.sa, &len));
 	len = sizeof(s_local);
-	ASSERT_EQ(0, getsockname(sfd, (struct sockaddr *)&s_local, &len));
+	ASSERT_EQ(0, getsockname(sfd, &s_local.sa, &len));
 
-	EXPECT_EQ(AF_INET, peer.sin_family);
-	EXPECT_EQ(c_local.sin_addr.s_addr, peer.sin_addr.s_addr);
-	EXPECT_EQ(c_local.sin_port, peer.sin_port);
-	EXPECT_EQ(c_peer.sin_addr.s_addr, s_local.sin_addr.s_addr);
-	EXPECT_EQ(c_peer.sin_port, s_local.sin_port);
-	EXPECT_EQ(htons(port), s_local.sin_port);
+	EXPECT_EQ(family_, peer.sa.sa_family);
+	EXPECT_TRUE(sa_eq(&c_local, &peer));
+	EXPECT_TRUE(sa_eq(&c_peer, &s_local));
+	EXPECT_EQ(port, sa_port(&s_local));
 	close(sfd);
 	close(cfd);
 	close(lfd);
@@ -424,18 +512,19 @@ TEST_F(sock, bind_listen_accept)
 /* bind() and accept() errors come from TCP's own checks. */
 TEST_F(sock, bind_errors)
 {
-	struct sockaddr_in a;
 	int fd = sock_new(_metadata, variant->proto);
+	socklen_t len;
+	union sa a;
 
-	addr_lo(&a, 0);
-	EXPECT_EQ(-1, bind(fd, (struct sockaddr *)&a, sizeof(a) - 1));
+	/* Too short for the family (IPv6: below SIN6_LEN_RFC2133). */
+	len = sa_lo(&a, 0);
+	EXPECT_EQ(-1, bind(fd, &a.sa, len - 5));
 	EXPECT_EQ(EINVAL, errno);
-	a.sin_family = AF_INET6;
-	EXPECT_EQ(-1, bind(fd, (struct sockaddr *)&a, sizeof(a)));
+	a.sa.sa_family = family_ == AF_INET6 ? AF_INET : AF_INET6;
+	EXPECT_EQ(-1, bind(fd, &a.sa, len));
 	EXPECT_EQ(EAFNOSUPPORT, errno);
-	addr_lo(&a, 0);
-	a.sin_addr.s_addr = inet_addr("192.0.2.1");
-	EXPECT_EQ(-1, bind(fd, (struct sockaddr *)&a, sizeof(a)));
+	len = sa_foreign(&a);
+	EXPECT_EQ(-1, bind(fd, &a.sa, len));
 	EXPECT_EQ(EADDRNOTAVAIL, errno);
 	/* accept() before listen(). */
 	EXPECT_EQ(-1, accept(fd, NULL, NULL));
@@ -457,20 +546,19 @@ TEST_F(sock, bind_errors)
 /* IP_FREEBIND lets a listener bind an address the host does not have. */
 TEST_F(sock, bind_freebind)
 {
-	struct sockaddr_in a;
 	int fd = sock_new(_metadata, variant->proto);
+	socklen_t len;
+	union sa a;
 
 	ASSERT_EQ(0, set_int(fd, SOL_IP, IP_FREEBIND, 1));
-	addr_lo(&a, 0);
-	a.sin_addr.s_addr = inet_addr("192.0.2.1");
-	EXPECT_EQ(0, bind(fd, (struct sockaddr *)&a, sizeof(a)))
+	len = sa_foreign(&a);
+	EXPECT_EQ(0, bind(fd, &a.sa, len))
 		TH_LOG("bind: %s", strerror(errno));
 	EXPECT_EQ(0, listen(fd, 8));
 	EXPECT_NE(0, local_port(_metadata, fd));
 	close(fd);
 }
 
-/* 3: accept4() flags land on the new file, and only there. */
 TEST_F(sock, accept4_flags)
 {
 	int lfd, cfd, sfd, sfd2, cfd2;
@@ -506,7 +594,7 @@ TEST_F(sock, nonblock_accept)
 	int lfd, lfd2, cfd, sfd;
 	__u16 port;
 
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, variant->proto);
+	lfd = socket(family_, SOCK_STREAM | SOCK_NONBLOCK, variant->proto);
 	ASSERT_LE(0, lfd);
 	ASSERT_EQ(0, bind_lo(lfd, 0));
 	ASSERT_EQ(0, listen(lfd, 8));
@@ -751,10 +839,11 @@ TEST_F(sock, sigio)
 /* 7: shutdown() wakes accept(); the listener is then closed to clients. */
 TEST_F(sock, shutdown_wakes_accept)
 {
-	struct sockaddr_in a;
 	struct acceptor acc;
+	socklen_t len;
 	__u16 port;
 	int lfd, cfd;
+	union sa a;
 
 	lfd = listener(_metadata, variant->proto, 8, &port);
 	acceptor_start(_metadata, &acc, lfd);
@@ -772,8 +861,8 @@ TEST_F(sock, shutdown_wakes_accept)
 	EXPECT_EQ(EINVAL, errno);
 	/* Nobody answers on the port any more. */
 	cfd = sock_new(_metadata, IPPROTO_TCP);
-	addr_lo(&a, port);
-	EXPECT_EQ(-1, connect(cfd, (struct sockaddr *)&a, sizeof(a)));
+	len = sa_lo(&a, port);
+	EXPECT_EQ(-1, connect(cfd, &a.sa, len));
 	EXPECT_EQ(ECONNREFUSED, errno);
 	close(cfd);
 	/* A second shutdown() finds nothing connected. */
@@ -844,17 +933,17 @@ TEST_F(sock, listen_backlog)
 /* listen() on an unbound socket picks an ephemeral port and serves it. */
 TEST_F(sock, listen_autobind)
 {
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
+	socklen_t len = sizeof(union sa);
 	int lfd, cfd, sfd;
 	__u16 port;
+	union sa a;
 
 	lfd = sock_new(_metadata, variant->proto);
 	EXPECT_EQ(0, local_port(_metadata, lfd));
 	ASSERT_EQ(0, listen(lfd, 8)) TH_LOG("listen: %s", strerror(errno));
-	ASSERT_EQ(0, getsockname(lfd, (struct sockaddr *)&a, &len));
-	EXPECT_EQ(htonl(INADDR_ANY), a.sin_addr.s_addr);
-	port = ntohs(a.sin_port);
+	ASSERT_EQ(0, getsockname(lfd, &a.sa, &len));
+	EXPECT_TRUE(sa_is_any(&a));
+	port = sa_port(&a);
 	ASSERT_NE(0, port);
 	cfd = client(_metadata, port);
 	sfd = accept(lfd, NULL, NULL);
@@ -1845,16 +1934,15 @@ TEST(synq_override_clamp)
  * do_accept() asks the listener's getname() for it, with the new socket.
  */
 static void expect_peer(struct __test_metadata *_metadata, int cfd,
-			const struct sockaddr_in *got, socklen_t len)
+			const union sa *got, socklen_t len)
 {
-	struct sockaddr_in c_local;
-	socklen_t clen = sizeof(c_local);
+	socklen_t clen = sizeof(union sa);
+	union sa c_local;
 
-	ASSERT_EQ(0, getsockname(cfd, (struct sockaddr *)&c_local, &clen));
-	EXPECT_EQ(sizeof(*got), len);
-	EXPECT_EQ(AF_INET, got->sin_family);
-	EXPECT_EQ(c_local.sin_port, got->sin_port);
-	EXPECT_EQ(c_local.sin_addr.s_addr, got->sin_addr.s_addr);
+	ASSERT_EQ(0, getsockname(cfd, &c_local.sa, &clen));
+	EXPECT_EQ(sa_len(), len);
+	EXPECT_EQ(family_, got->sa.sa_family);
+	EXPECT_TRUE(sa_eq(&c_local, got));
 }
 
 /* accept() with an address, of the child of @cfd after @cfd sent an RST. */
@@ -1862,37 +1950,48 @@ static int accept_reset_child(struct __test_metadata *_metadata, int lfd,
 			      int cfd)
 {
 	struct linger lg = { 1, 0 };
-	struct sockaddr_in a, c;
 	socklen_t len;
+	union sa a, c;
 	int sfd;
 	char ch;
 
 	ASSERT_EQ(0, setsockopt(cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
 	len = sizeof(c);
-	ASSERT_EQ(0, getsockname(cfd, (struct sockaddr *)&c, &len));
+	ASSERT_EQ(0, getsockname(cfd, &c.sa, &len));
 	close(cfd);
 	sleep_ms(100);
 	memset(&a, 0, sizeof(a));
 	len = sizeof(a);
-	sfd = accept(lfd, (struct sockaddr *)&a, &len);
+	sfd = accept(lfd, &a.sa, &len);
 	ASSERT_LE(0, sfd) TH_LOG("accept(reset child): %s", strerror(errno));
-	EXPECT_EQ(sizeof(a), len);
-	EXPECT_EQ(c.sin_port, a.sin_port);
+	EXPECT_EQ(sa_len(), len);
+	EXPECT_EQ(sa_port(&c), sa_port(&a));
 	EXPECT_EQ(-1, read(sfd, &ch, 1));
 	EXPECT_EQ(ECONNRESET, errno);
 	return sfd;
 }
 
+/* Bytes [from, to) of @a are all 0xff: nothing was written there. */
+static bool sa_untouched(const union sa *a, size_t from, size_t to)
+{
+	const unsigned char *p = (const unsigned char *)a;
+
+	for (; from < to; from++)
+		if (p[from] != 0xff)
+			return false;
+	return true;
+}
+
 TEST_F(sock, accept_addr_forms)
 {
-	struct sockaddr_in a, l0, l1;
 	int lfd, cfd[6], sfd[6], i;
+	union sa a, l0, l1;
 	socklen_t len;
 	__u16 port;
 
 	lfd = listener(_metadata, variant->proto, 16, &port);
 	len = sizeof(l0);
-	ASSERT_EQ(0, getsockname(lfd, (struct sockaddr *)&l0, &len));
+	ASSERT_EQ(0, getsockname(lfd, &l0.sa, &len));
 	for (i = 0; i < 6; i++)
 		cfd[i] = client(_metadata, port);
 
@@ -1903,32 +2002,31 @@ TEST_F(sock, accept_addr_forms)
 	/* A full one. */
 	memset(&a, 0, sizeof(a));
 	len = sizeof(a);
-	sfd[1] = accept(lfd, (struct sockaddr *)&a, &len);
+	sfd[1] = accept(lfd, &a.sa, &len);
 	ASSERT_LE(0, sfd[1]) TH_LOG("accept(addr): %s", strerror(errno));
 	expect_peer(_metadata, cfd[1], &a, len);
 
 	/* A short one: truncated, the full length reported. */
 	memset(&a, 0xff, sizeof(a));
 	len = 4;
-	sfd[2] = accept(lfd, (struct sockaddr *)&a, &len);
+	sfd[2] = accept(lfd, &a.sa, &len);
 	ASSERT_LE(0, sfd[2]) TH_LOG("accept(short addr): %s", strerror(errno));
-	EXPECT_EQ(sizeof(a), len);
-	EXPECT_EQ(AF_INET, a.sin_family);
-	EXPECT_EQ(0xffffffff, a.sin_addr.s_addr);
+	EXPECT_EQ(sa_len(), len);
+	EXPECT_EQ(family_, a.sa.sa_family);
+	EXPECT_TRUE(sa_untouched(&a, 4, sizeof(a)));
 
 	/* A zero length: nothing written but the length. */
 	memset(&a, 0xff, sizeof(a));
 	len = 0;
-	sfd[3] = accept(lfd, (struct sockaddr *)&a, &len);
+	sfd[3] = accept(lfd, &a.sa, &len);
 	ASSERT_LE(0, sfd[3]) TH_LOG("accept(len 0): %s", strerror(errno));
-	EXPECT_EQ(sizeof(a), len);
-	EXPECT_EQ(0xffff, a.sin_family);
+	EXPECT_EQ(sa_len(), len);
+	EXPECT_TRUE(sa_untouched(&a, 0, sizeof(a)));
 
 	/* accept4() with an address and flags. */
 	memset(&a, 0, sizeof(a));
 	len = sizeof(a);
-	sfd[4] = accept4(lfd, (struct sockaddr *)&a, &len,
-			 SOCK_NONBLOCK | SOCK_CLOEXEC);
+	sfd[4] = accept4(lfd, &a.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	ASSERT_LE(0, sfd[4]) TH_LOG("accept4(addr): %s", strerror(errno));
 	expect_peer(_metadata, cfd[4], &a, len);
 	EXPECT_TRUE(fcntl(sfd[4], F_GETFL) & O_NONBLOCK);
@@ -1941,14 +2039,15 @@ TEST_F(sock, accept_addr_forms)
 	/* The names of the children, and the listener's, are unchanged. */
 	for (i = 0; i < 6; i++) {
 		len = sizeof(a);
-		EXPECT_EQ(0, getsockname(sfd[i], (struct sockaddr *)&a, &len));
-		EXPECT_EQ(htons(port), a.sin_port);
+		EXPECT_EQ(0, getsockname(sfd[i], &a.sa, &len));
+		EXPECT_EQ(port, sa_port(&a));
+		EXPECT_EQ(family_, a.sa.sa_family);
 		EXPECT_EQ(IPPROTO_TCP, get_int(_metadata, sfd[i], SOL_SOCKET,
 					       SO_PROTOCOL));
 	}
 	len = sizeof(l1);
-	ASSERT_EQ(0, getsockname(lfd, (struct sockaddr *)&l1, &len));
-	EXPECT_EQ(0, memcmp(&l0, &l1, sizeof(l0)));
+	ASSERT_EQ(0, getsockname(lfd, &l1.sa, &len));
+	EXPECT_EQ(0, memcmp(&l0, &l1, sa_len()));
 	for (i = 0; i < 6; i++) {
 		close(sfd[i]);
 		if (cfd[i] >= 0)

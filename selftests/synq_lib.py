@@ -12,7 +12,9 @@
   * TCP flags, checksums, option builders and parsers, tcp_segment() and
     ip_header() to build segments, parse_packet() for received ones;
   * network namespaces: setns() into /run/netns/NAME, Netns;
-  * raw sockets: raw_tcp_socket(), raw_ip_socket(), set_rcvbuf().
+  * raw sockets: raw_tcp_socket(), raw_ip_socket(), set_rcvbuf(); for
+    IPv6 raw_tcp6_socket() with recv_segment6(), raw_ip6_socket() with
+    ip6_header().
 
 The scripts import it from their own directory:
 
@@ -239,9 +241,15 @@ def csum16(data):
 
 
 def tcp_csum(src, dst, seg):
-    """Checksum of TCP segment seg (0 when seg's own field is right)."""
-    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + \
-        struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(seg))
+    """Checksum of TCP segment seg (0 when seg's own field is right), over
+    the IPv4 or (addresses with a colon) the IPv6 pseudo-header."""
+    if ":" in src:
+        pseudo = socket.inet_pton(socket.AF_INET6, src) + \
+            socket.inet_pton(socket.AF_INET6, dst) + \
+            struct.pack("!IxxxB", len(seg), socket.IPPROTO_TCP)
+    else:
+        pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + \
+            struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(seg))
     return csum16(pseudo + seg)
 
 
@@ -488,6 +496,81 @@ def parse_packet(pkt, t=None, csum=True, raw=False):
     if raw:
         p["seg"] = seg
     return p
+
+
+def parse_segment(seg, src, dst, t=None, csum=True):
+    """A TCP segment without its IP header (as an IPv6 raw socket receives
+    it), from src to dst -> the dict of parse_packet(), without ttl and
+    tos; None if it is not one."""
+    if len(seg) < 20:
+        return None
+    sport, dport, seq, ack, off, fl, win, _, urg = \
+        struct.unpack("!HHIIBBHHH", seg[:20])
+    doff = (off >> 4) * 4
+    return {
+        "src": src, "dst": dst, "sport": sport, "dport": dport,
+        "seq": seq, "ack": ack, "flags": flags_str(fl), "flagbits": fl,
+        "window": win, "urg": urg, "doff": doff,
+        "options": parse_options(seg[20:doff]),
+        "len": len(seg) - doff,
+        "csum_ok": tcp_csum(src, dst, seg) == 0 if csum else None, "t": t,
+    }
+
+
+IPV6_FLOWINFO = 11              # linux/in6.h: receive the flow information
+IPV6_FLOWINFO_SEND = 33
+
+
+def raw_tcp6_socket(rcvbuf=None):
+    """socket(AF_INET6, SOCK_RAW, IPPROTO_TCP): sends TCP segments (the
+    kernel adds the IPv6 header and, through IPV6_CHECKSUM, the checksum)
+    and receives every TCP segment to this host without its IPv6 header;
+    recvmsg() reports the traffic class and the flow label
+    (recv_segment6())."""
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_CHECKSUM, 16)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVTCLASS, 1)
+    s.setsockopt(socket.IPPROTO_IPV6, IPV6_FLOWINFO, 1)
+    if rcvbuf:
+        set_rcvbuf(s, rcvbuf)
+    return s
+
+
+def recv_segment6(sock, dst, timeout):
+    """The next segment sock receives within timeout seconds, parsed, with
+    "tclass" and "flowlabel" from its ancillary data; None on timeout."""
+    sock.settimeout(timeout)
+    try:
+        seg, anc, _, addr = sock.recvmsg(65535, 256)
+    except (socket.timeout, BlockingIOError):
+        return None
+    p = parse_segment(seg, addr[0], dst)
+    if p is None:
+        return None
+    p["tclass"] = p["flowlabel"] = None
+    for lvl, typ, data in anc:
+        if lvl == socket.IPPROTO_IPV6 and typ == socket.IPV6_TCLASS:
+            p["tclass"] = struct.unpack("=i", data[:4])[0]
+        elif lvl == socket.IPPROTO_IPV6 and typ == IPV6_FLOWINFO:
+            p["flowlabel"] = struct.unpack("!I", data[:4])[0] & 0xfffff
+    return p
+
+
+def ip6_header(src, dst, payload_len, nexthdr=socket.IPPROTO_TCP,
+               hlim=64, tclass=0, flowlabel=0):
+    """An IPv6 header for an IPPROTO_RAW socket (raw_ip6_socket())."""
+    return struct.pack("!IHBB16s16s",
+                       6 << 28 | (tclass & 0xff) << 20 | (flowlabel & 0xfffff),
+                       payload_len, nexthdr, hlim,
+                       socket.inet_pton(socket.AF_INET6, src),
+                       socket.inet_pton(socket.AF_INET6, dst))
+
+
+def raw_ip6_socket():
+    """socket(AF_INET6, SOCK_RAW, IPPROTO_RAW): sends whole IPv6 packets
+    (ip6_header() + extension headers + segment), any source address;
+    sendto() needs the destination as its address too."""
+    return socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
 
 
 # --- network namespaces ------------------------------------------------------

@@ -4,12 +4,14 @@
 # scripts/synqize: real programs' TCP listeners become synq listeners,
 # their client sockets stay TCP.
 #
-#  - a python program under synqize: its IPv4 listeners are synq (SO_PROTOCOL
-#    253, same fd, flags and options), its client, accepted, IPv6 and
+#  - a python program under synqize: its listeners are synq (SO_PROTOCOL
+#    253, same fd, flags and options; IPv6 and dual-stack ones too, V6ONLY
+#    kept), its client, accepted and
 #    SO_REUSEPORT sockets TCP (6);
 #  - SYNQ_PROTO naming no protocol: listeners stay TCP, one warning;
-#  - python3 -m http.server and nginx (2 workers, 3 listeners, one of them
-#    on a veth address, a proxy_pass through a client socket) under
+#  - python3 -m http.server (--bind 127.0.0.1, and --bind :: for IPv6 and
+#    v4-mapped clients) and nginx (2 workers, 4 listeners, one on a veth
+#    address, one on [::], a proxy_pass through a client socket) under
 #    synqize: curl gets the exact file, ab -n 500 -c 20 gets every answer,
 #    /proc/net/synq shows the listeners while they serve and not after.
 
@@ -27,7 +29,7 @@ TMPD=$(mktemp -d /tmp/synq_synqize.XXXXXX)
 chmod 755 "$TMPD"
 defer rm -rf "$TMPD"
 
-setup_pair || ksft_fail_all "cannot create the test namespaces (veth?)"
+setup_pair6 || ksft_fail_all "cannot create the test namespaces (veth?)"
 
 # The file the servers serve; 20 kB, so that it takes several segments.
 DOC=$TMPD/www
@@ -85,9 +87,10 @@ wait_gone() {
 	fail "synq listener on port $2 still in /proc/net/synq after the server stopped"
 }
 
-# fetch NS URL: curl URL from NS; the body must be index.html exactly.
+# fetch NS URL [CURL-ARG...]: curl URL from NS; the body must be
+# index.html exactly.
 fetch() {
-	ip netns exec "$1" curl -sS --max-time 30 -o "$TMPD/body" "$2" ||
+	ip netns exec "$1" curl -sS --max-time 30 -o "$TMPD/body" "${@:3}" "$2" ||
 		{ fail "curl $2 failed"; return 1; }
 	cmp -s "$DOC/index.html" "$TMPD/body" ||
 		{ fail "curl $2: wrong body ($(wc -c < "$TMPD/body") bytes)"; return 1; }
@@ -119,7 +122,7 @@ check_sockets() {
 		'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", 0))' \
 		2>/dev/null && v6=1
 	cat > "$TMPD/sockets.py" <<'EOF'
-import fcntl, os, socket, sys
+import errno, fcntl, os, socket, sys
 
 SOL, TCP = socket.SOL_SOCKET, socket.IPPROTO_TCP
 bad = 0
@@ -190,19 +193,40 @@ want("unbound listener inheritable", os.get_inheritable(u.fileno()), True)
 want("unbound listener O_NONBLOCK", u.getblocking(), True)
 u.close()
 
-# SO_REUSEPORT and IPv6 listeners stay TCP.
+# SO_REUSEPORT listeners stay TCP.
 r = socket.socket()
 r.setsockopt(SOL, socket.SO_REUSEPORT, 1)
 r.bind(("127.0.0.1", 0))
 r.listen()
 want("SO_REUSEPORT listener SO_PROTOCOL", proto(r), 6)
 r.close()
+# IPv6 listeners convert, dual-stack and V6ONLY, with V6ONLY kept: a
+# V6ONLY listener leaves the port's IPv4 side free, a dual-stack one not.
 if sys.argv[1] == "1":
+    V6 = socket.IPPROTO_IPV6
     v = socket.socket(socket.AF_INET6)
-    v.bind(("::1", 0))
+    v.bind(("::", 0))
     v.listen()
-    want("IPv6 listener SO_PROTOCOL", proto(v), 6)
+    want("IPv6 listener SO_PROTOCOL", proto(v), 253)
+    want("IPv6 listener V6ONLY", v.getsockopt(V6, socket.IPV6_V6ONLY), 0)
+    x = socket.socket()
+    try:
+        x.bind(("0.0.0.0", v.getsockname()[1]))
+        want("dual-stack listener holds its IPv4 port", "free", "EADDRINUSE")
+    except OSError as e:
+        want("dual-stack listener holds its IPv4 port", e.errno, errno.EADDRINUSE)
+    x.close()
     v.close()
+    w = socket.socket(socket.AF_INET6)
+    w.setsockopt(V6, socket.IPV6_V6ONLY, 1)
+    w.bind(("::", 0))
+    w.listen()
+    want("V6ONLY listener SO_PROTOCOL", proto(w), 253)
+    want("V6ONLY listener V6ONLY", w.getsockopt(V6, socket.IPV6_V6ONLY), 1)
+    x = socket.socket()
+    x.bind(("0.0.0.0", w.getsockname()[1]))
+    x.close()
+    w.close()
 
 # A second listen() on a synq listener only changes the backlog.
 t = socket.socket()
@@ -216,8 +240,8 @@ EOF
 		"$PY" "$TMPD/sockets.py" "$v6" 2> "$TMPD/sockets.err" ||
 		{ show "$TMPD/sockets.err"; fail "a socket is not what it should be"; return 1; }
 	show "$TMPD/sockets.err"
-	[ "$(grep -c 'now a synq listener' "$TMPD/sockets.err")" = 3 ] ||
-		fail "synqize did not report exactly 3 conversions"
+	[ "$(grep -c 'now a synq listener' "$TMPD/sockets.err")" = $((3 + 2 * v6)) ] ||
+		fail "synqize did not report exactly $((3 + 2 * v6)) conversions"
 }
 
 # No synq at SYNQ_PROTO: listeners stay TCP and serve; one warning.
@@ -272,6 +296,35 @@ check_http_server() {
 	srv_stop "$pid" "$port" "$NS_SRV"
 }
 
+# http.server --bind :: is dual-stack (its DualStackServer clears
+# IPV6_V6ONLY): IPv6 clients and IPv4 ones, v4-mapped, on one listener.
+check_http_server6() {
+	local port=8001 pid c0 c1
+
+	require_cmd_sub ab || return
+	c0=$(synq_stat "$NS_SRV" Children)
+	ip netns exec "$NS_SRV" env SYNQIZE_DEBUG=1 "$SYNQIZE" run \
+		"$PY" -m http.server --bind :: --directory "$DOC" "$port" \
+		> "$TMPD/http6.log" 2>&1 &
+	pid=$!
+	# shellcheck disable=SC2064 # the pid of now
+	trap "kill $pid 2>/dev/null || true" EXIT
+	wait_synq "$NS_SRV" "$port" 1 "$pid" || { show "$TMPD/http6.log"; return 1; }
+	synq_lines "$NS_SRV" "$port" | sed 's/^/# \/proc\/net\/synq: /'
+	[ "$(synq_lines "$NS_SRV" "$port" | awk '{ print $1 }')" = "[::]:$port" ] ||
+		fail "/proc/net/synq does not show [::]:$port"
+	fetch "$NS_SRV" "http://[::1]:$port/index.html" -6
+	fetch "$NS_SRV" "http://127.0.0.1:$port/index.html" -4
+	fetch "$NS_CLI" "http://[$SRV_IP6]:$port/index.html" -6
+	fetch "$NS_CLI" "http://$SRV_IP:$port/index.html" -4
+	bench "$NS_SRV" "http://[::1]:$port/index.html"
+	c1=$(synq_stat "$NS_SRV" Children)
+	log "Children: $c0 -> $c1"
+	[ $((c1 - c0)) -ge 504 ] || fail "synq handed over fewer than 504 children"
+	grep '^synqize:' "$TMPD/http6.log" | sed 's/^/# /'
+	srv_stop "$pid" "$port" "$NS_SRV"
+}
+
 # Skip this subtest if a command is missing.
 require_cmd_sub() {
 	local c
@@ -301,6 +354,7 @@ check_nginx() {
 			server {
 				listen 127.0.0.1:$port;
 				listen $SRV_IP:$port;
+				listen [::]:$port;
 				root $DOC;
 				location /proxy/ {
 					proxy_pass http://127.0.0.1:$uport/;
@@ -319,7 +373,7 @@ check_nginx() {
 	pid=$!
 	# shellcheck disable=SC2064 # the pid of now
 	trap "kill $pid 2>/dev/null || true" EXIT
-	if ! wait_synq "$NS_SRV" "$port" 2 "$pid" ||
+	if ! wait_synq "$NS_SRV" "$port" 3 "$pid" ||
 	   ! wait_synq "$NS_SRV" "$uport" 1 "$pid"; then
 		show "$TMPD/nginx.log"
 		show "$TMPD/nginx/error.log"
@@ -327,10 +381,10 @@ check_nginx() {
 	fi
 	ip netns exec "$NS_SRV" cat /proc/net/synq | sed 's/^/# \/proc\/net\/synq: /'
 	n=$(synq_count "$NS_SRV")
-	[ "$n" = 3 ] || fail "want 3 synq listeners, /proc/net/synq has $n"
+	[ "$n" = 4 ] || fail "want 4 synq listeners, /proc/net/synq has $n"
 	show "$TMPD/nginx.log"
 	conv=$(grep -c 'now a synq listener' "$TMPD/nginx.log" || true)
-	[ "$conv" = 3 ] || fail "synqize reported $conv conversions, not 3"
+	[ "$conv" = 4 ] || fail "synqize reported $conv conversions, not 4"
 
 	fetch "$NS_SRV" "http://127.0.0.1:$port/index.html"
 	fetch "$NS_CLI" "http://$SRV_IP:$port/index.html"
@@ -339,11 +393,15 @@ check_nginx() {
 	fetch "$NS_CLI" "http://$SRV_IP:$port/proxy/index.html"
 	bench "$NS_SRV" "http://127.0.0.1:$port/index.html"
 	bench "$NS_CLI" "http://$SRV_IP:$port/index.html"
+	# listen [::]:port is V6ONLY in nginx: IPv6 clients only.
+	fetch "$NS_SRV" "http://[::1]:$port/index.html" -6
+	fetch "$NS_CLI" "http://[$SRV_IP6]:$port/index.html" -6
+	bench "$NS_CLI" "http://[$SRV_IP6]:$port/index.html"
 	c1=$(synq_stat "$NS_SRV" Children)
 	log "Children: $c0 -> $c1"
-	[ $((c1 - c0)) -ge 1004 ] || fail "synq handed over fewer than 1004 children"
+	[ $((c1 - c0)) -ge 1506 ] || fail "synq handed over fewer than 1506 children"
 	n=$(synq_count "$NS_SRV")
-	[ "$n" = 3 ] || fail "want 3 synq listeners after the load, have $n"
+	[ "$n" = 4 ] || fail "want 4 synq listeners after the load, have $n"
 	srv_stop "$pid" "$port" "$NS_SRV"
 	wait_gone "$NS_SRV" "$uport"
 	n=$(synq_count "$NS_SRV")
@@ -353,8 +411,9 @@ check_nginx() {
 	fi
 }
 
-ksft_run "synqize: listeners synq, client/IPv6/reuseport sockets TCP" check_sockets
+ksft_run "synqize: listeners synq (IPv6 too), client/reuseport sockets TCP" check_sockets
 ksft_run "synqize: no synq protocol: TCP and one warning" check_no_protocol
 ksft_run "synqize: python3 http.server: curl and ab -n 500 -c 20" check_http_server
-ksft_run "synqize: nginx, 2 workers, 3 listeners, proxy_pass: curl and ab" check_nginx
+ksft_run "synqize: python3 http.server --bind ::: curl -6, curl -4, ab" check_http_server6
+ksft_run "synqize: nginx, 2 workers, 4 listeners ([::] too), proxy_pass: curl and ab" check_nginx
 ksft_exit

@@ -30,7 +30,7 @@ bool __init synq_selftest_reqsk(void)
 			sk->sk_nulls_node.next = marker;
 			kmem_cache_free(slab, sk);
 		}
-		req = synq_reqsk_alloc(sock->sk);
+		req = synq_reqsk_alloc(sock->sk, false);
 		if (req && req_to_sk(req) == sk) {
 			reused++;
 			ok = SYNQ_CHECK(req_to_sk(req)->sk_nulls_node.next == marker,

@@ -56,7 +56,7 @@ static bool __init synq_selftest_strayed(struct synq_table *a,
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		e[i] = synq_entry_alloc();
+		e[i] = synq_entry_alloc(false);
 		if (!e[i]) {
 			while (i--)
 				synq_entry_free(e[i]);

@@ -3,8 +3,8 @@
  * libsynqize.so: LD_PRELOAD library that turns a program's TCP listening
  * sockets into synq listeners (scripts/synqize run CMD...).
  *
- * At listen(fd, backlog) on an AF_INET SOCK_STREAM socket whose protocol is
- * IPPROTO_TCP and that does not listen yet, the library reads the socket's
+ * At listen(fd, backlog) on an AF_INET or AF_INET6 SOCK_STREAM socket whose
+ * protocol is IPPROTO_TCP and that does not listen yet, the library reads the socket's
  * bound address, its file flags and the options that differ from a fresh
  * TCP socket's, creates a synq socket with the same options, puts it in
  * place of fd with dup3() (which closes the TCP socket and frees its port),
@@ -37,6 +37,12 @@
 #endif
 #ifndef SO_ZEROCOPY
 #define SO_ZEROCOPY		60
+#endif
+#ifndef IPV6_TRANSPARENT
+#define IPV6_TRANSPARENT	75
+#endif
+#ifndef IPV6_FREEBIND
+#define IPV6_FREEBIND		78
 #endif
 #ifndef TCP_SAVE_SYN
 #define TCP_SAVE_SYN		27
@@ -87,6 +93,12 @@ static const struct sockopt_desc sockopts[] = {
 	OPT(IPPROTO_IP, IP_TRANSPARENT, OPT_COPY),
 	OPT(IPPROTO_IP, IP_TOS, OPT_COPY),
 	OPT(IPPROTO_IP, IP_TTL, OPT_COPY),
+	/* IPv6 sockets only (an IPv4 one refuses to read them): before bind() */
+	OPT(IPPROTO_IPV6, IPV6_V6ONLY, OPT_COPY),
+	OPT(IPPROTO_IPV6, IPV6_FREEBIND, OPT_COPY),
+	OPT(IPPROTO_IPV6, IPV6_TRANSPARENT, OPT_COPY),
+	OPT(IPPROTO_IPV6, IPV6_TCLASS, OPT_COPY),
+	OPT(IPPROTO_IPV6, IPV6_UNICAST_HOPS, OPT_COPY),
 	OPT(IPPROTO_TCP, TCP_NODELAY, OPT_COPY),
 	OPT(IPPROTO_TCP, TCP_MAXSEG, OPT_COPY),
 	OPT(IPPROTO_TCP, TCP_DEFER_ACCEPT, OPT_COPY),
@@ -117,7 +129,13 @@ struct sockopt_val {
 
 /* What is read from the TCP socket, to rebuild it as synq (or as TCP). */
 struct listener_state {
-	struct sockaddr_in addr;
+	int family;		/* AF_INET or AF_INET6 */
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} addr;
+	socklen_t alen;
 	int fl;			/* F_GETFL */
 	int fd_flags;		/* F_GETFD */
 	int owner;		/* F_GETOWN, with O_ASYNC */
@@ -172,23 +190,29 @@ static int getopt_int(int fd, int level, int name, int *val)
 	return getsockopt(fd, level, name, val, &len);
 }
 
-static const char *addr_str(const struct sockaddr_in *a, char *buf,
+/* 10.0.0.1:80, [::]:80 */
+static const char *addr_str(const struct listener_state *st, char *buf,
 			    size_t size)
 {
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
-	snprintf(buf, size, "%s:%u", ip, ntohs(a->sin_port));
+	if (st->family == AF_INET6) {
+		inet_ntop(AF_INET6, &st->addr.in6.sin6_addr, ip, sizeof(ip));
+		snprintf(buf, size, "[%s]:%u", ip, ntohs(st->addr.in6.sin6_port));
+	} else {
+		inet_ntop(AF_INET, &st->addr.in.sin_addr, ip, sizeof(ip));
+		snprintf(buf, size, "%s:%u", ip, ntohs(st->addr.in.sin_port));
+	}
 	return buf;
 }
 
-/* Is fd a TCP/IPv4 stream socket that does not listen yet? */
+/* Is fd a TCP stream socket, IPv4 or IPv6, that does not listen yet? */
 static bool convertible(int fd)
 {
 	int domain, type, proto, acceptconn;
 
 	if (getopt_int(fd, SOL_SOCKET, SO_DOMAIN, &domain) ||
-	    domain != AF_INET)
+	    (domain != AF_INET && domain != AF_INET6))
 		return false;
 	if (getopt_int(fd, SOL_SOCKET, SO_TYPE, &type) || type != SOCK_STREAM)
 		return false;
@@ -224,7 +248,7 @@ static bool read_options(int fd, struct listener_state *st, const char **why)
 		return false;
 	}
 
-	ref = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+	ref = socket(st->family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (ref < 0) {
 		*why = "cannot create a TCP socket to compare with";
 		return false;
@@ -292,7 +316,7 @@ static int new_socket(int proto, const struct listener_state *st,
 
 	if (st->fl & O_NONBLOCK)
 		type |= SOCK_NONBLOCK;
-	s = socket(AF_INET, type, proto);
+	s = socket(st->family, type, proto);
 	if (s < 0) {
 		*why = "socket()";
 		return -1;
@@ -328,17 +352,22 @@ static int replace_fd(int s, int fd, const struct listener_state *st)
 
 static bool bound(const struct listener_state *st)
 {
-	return st->addr.sin_port || st->addr.sin_addr.s_addr != htonl(INADDR_ANY);
+	if (st->family == AF_INET6)
+		return st->addr.in6.sin6_port ||
+		       !IN6_IS_ADDR_UNSPECIFIED(&st->addr.in6.sin6_addr);
+	return st->addr.in.sin_port ||
+	       st->addr.in.sin_addr.s_addr != htonl(INADDR_ANY);
 }
 
-static void warn_no_synq(int proto)
+static void warn_no_synq(int family, int proto)
 {
 	static bool warned;
 
 	if (__atomic_exchange_n(&warned, true, __ATOMIC_RELAXED))
 		return;
 	fprintf(stderr,
-		PREFIX "socket(AF_INET, SOCK_STREAM, %d): %s: %s\n", proto,
+		PREFIX "socket(%s, SOCK_STREAM, %d): %s: %s\n",
+		family == AF_INET6 ? "AF_INET6" : "AF_INET", proto,
 		strerror(errno),
 		"listeners stay TCP (is the synq module loaded?)");
 }
@@ -350,19 +379,21 @@ static void warn_no_synq(int proto)
 static int synqize(int fd)
 {
 	struct listener_state st;
-	socklen_t alen = sizeof(st.addr);
 	const char *why = NULL;
 	int proto = synq_proto();
-	char buf[32];
+	char buf[INET6_ADDRSTRLEN + 8];
 	int s, err;
 
 	memset(&st, 0, sizeof(st));
-	if (getsockname(fd, (struct sockaddr *)&st.addr, &alen) ||
-	    st.addr.sin_family != AF_INET) {
+	st.alen = sizeof(st.addr);
+	if (getsockname(fd, &st.addr.sa, &st.alen) ||
+	    (st.addr.sa.sa_family != AF_INET &&
+	     st.addr.sa.sa_family != AF_INET6)) {
 		dbg("fd %d: getsockname(): %s: stays TCP", fd, strerror(errno));
 		return 0;
 	}
-	addr_str(&st.addr, buf, sizeof(buf));
+	st.family = st.addr.sa.sa_family;
+	addr_str(&st, buf, sizeof(buf));
 	st.fl = fcntl(fd, F_GETFL);
 	st.fd_flags = fcntl(fd, F_GETFD);
 	if (st.fl < 0 || st.fd_flags < 0) {
@@ -381,7 +412,7 @@ static int synqize(int fd)
 		if (!strcmp(why, "socket()") &&
 		    (errno == EPROTONOSUPPORT || errno == ESOCKTNOSUPPORT ||
 		     errno == EPROTOTYPE || errno == EAFNOSUPPORT))
-			warn_no_synq(proto);
+			warn_no_synq(st.family, proto);
 		dbg("fd %d %s: synq socket: %s: %s: stays TCP", fd, buf, why,
 		    strerror(errno));
 		return 0;
@@ -391,8 +422,7 @@ static int synqize(int fd)
 		dbg("fd %d %s: dup3(): %s: stays TCP", fd, buf, strerror(errno));
 		return 0;
 	}
-	if (!bound(&st) ||
-	    bind(fd, (struct sockaddr *)&st.addr, sizeof(st.addr)) == 0) {
+	if (!bound(&st) || bind(fd, &st.addr.sa, st.alen) == 0) {
 		dbg("fd %d %s: now a synq listener (protocol %d)", fd, buf,
 		    proto);
 		return 0;
@@ -404,8 +434,7 @@ static int synqize(int fd)
 	    strerror(err));
 	s = new_socket(IPPROTO_TCP, &st, &why);
 	if (s < 0 || replace_fd(s, fd, &st) ||
-	    (bound(&st) &&
-	     bind(fd, (struct sockaddr *)&st.addr, sizeof(st.addr)))) {
+	    (bound(&st) && bind(fd, &st.addr.sa, st.alen))) {
 		err = errno;
 		dbg("fd %d %s: cannot restore the TCP socket: %s", fd, buf,
 		    strerror(err));

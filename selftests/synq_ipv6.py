@@ -1,0 +1,905 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""synq_ipv6.py: IPv6 and dual-stack synq listeners (synq_ipv6.sh), each
+scenario run against a TCP listener of the same family as the oracle.
+
+  synq_ipv6.py SCENARIO --cli NS --srv NS --cli-ip6 A --srv-ip6 A
+               --cli-ip A --srv-ip A [--kind tcp|synq]
+
+Scenarios (exit 0: every check held; each failed check is printed):
+  ports     bind()/listen() conflicts between IPv4, dual-stack and V6ONLY
+            listeners, TCP and synq in every pairing, as TCP's rules say
+  v6only    IPV6_V6ONLY both ways and net.ipv6.bindv6only: IPv4 clients
+            served v4-mapped or refused exactly as by TCP
+  traffic   1000 sequential and 200 concurrent IPv6 clients over veth,
+            data checked both ways; 8 MiB both ways; v4-mapped clients
+  cookies   net.synq.syncookies=2 (TCP: tcp_syncookies=2): IPv6 and
+            v4-mapped clients served from cookies; the cookie MSS from
+            IPv6's table; a forged cookie ACK refused with an RST
+  flood     a spoofed IPv6 SYN flood against a tiny table (SYNQ_MAX_SYN_BACKLOG
+            16: 32 entries): the table
+            never overflows, cookies answer, every legitimate client gets in
+  rawpeer   a raw IPv6 peer's handshake: SYN-ACK options, traffic class
+            and flow label as TCP's, one flow label for the SYN-ACKs and
+            the child, duplicate SYN, RST, retransmits and expiry
+  exthdr    final ACKs behind Hop-by-Hop and Destination options: the
+            ones the kernel passes complete the handshake, the ones it
+            discards do not, as for TCP
+  overflow  a final ACK that meets a full accept queue, with and without
+            abort_on_overflow
+  lifecycle close() with pending IPv6 entries: their slab (synq_entry6)
+            empties
+  proc      /proc/net/synq and ss show IPv6 listeners
+"""
+
+import argparse
+import hashlib
+import os
+import select
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import synq_lib as sl  # noqa: E402
+
+A6 = socket.AF_INET6
+V6 = socket.IPPROTO_IPV6
+BAD = []
+ARGS = None
+
+
+def check(cond, what):
+    if not cond:
+        BAD.append(what)
+        print("FAIL: %s" % what, flush=True)
+    return cond
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def proto(kind):
+    return sl.IPPROTO_SYNQ if kind == "synq" else socket.IPPROTO_TCP
+
+
+_NS = {}
+
+
+def _ns(name):
+    if name not in _NS:
+        _NS[name] = sl.Netns(name)
+    return _NS[name]
+
+
+def srv_ns():
+    return _ns(ARGS.srv)
+
+
+def cli_ns():
+    return _ns(ARGS.cli)
+
+
+def listener(kind, fam, addr, port=0, v6only=None, backlog=128,
+             reuse=True, ns=None):
+    """A listener of kind (tcp, synq) and family fam in netns ns (the
+    server's), or the OSError of bind()/listen()."""
+    with (ns or srv_ns()).inside():
+        s = socket.socket(fam, socket.SOCK_STREAM, proto(kind))
+        try:
+            if reuse:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if v6only is not None:
+                s.setsockopt(V6, socket.IPV6_V6ONLY, v6only)
+            s.bind((addr, port))
+            s.listen(backlog)
+        except OSError:
+            s.close()
+            raise
+        return s
+
+
+def connect(addr, port, timeout=10, ns=None):
+    with (ns or cli_ns()).inside():
+        fam = A6 if ":" in addr else socket.AF_INET
+        c = socket.socket(fam, socket.SOCK_STREAM)
+        c.settimeout(timeout)
+        try:
+            c.connect((addr, port))
+        except OSError:
+            c.close()
+            raise
+        return c
+
+
+def errname(e):
+    return os.strerror(e.errno) if isinstance(e, OSError) and e.errno else \
+        type(e).__name__
+
+
+def outcome(fn):
+    """"ok", or the error fn raised, as a string."""
+    try:
+        fn()
+        return "ok"
+    except OSError as e:
+        return errname(e)
+
+
+def accept(l, timeout=10):
+    l.settimeout(timeout)
+    a, peer = l.accept()
+    a.settimeout(timeout)
+    return a, peer
+
+
+def kinds():
+    return ("tcp", "synq")
+
+
+def synq_stats(ns=None):
+    with (ns or srv_ns()).inside():
+        return sl.read_synq_stats()
+
+
+def tcp_mibs(ns=None):
+    with (ns or srv_ns()).inside():
+        return sl.read_tcp_mibs()
+
+
+def sysctl(name, value, ns=None):
+    with (ns or srv_ns()).inside():
+        sl.write_sysctl(name, value)
+
+
+# --- ports ------------------------------------------------------------------
+
+# (name, family, address, V6ONLY)
+PORT_FORMS = [
+    ("0.0.0.0", socket.AF_INET, "0.0.0.0", None),
+    ("[::] dual", A6, "::", 0),
+    ("[::] v6only", A6, "::", 1),
+    ("127.0.0.1", socket.AF_INET, "127.0.0.1", None),
+    ("[::1]", A6, "::1", 0),
+]
+
+
+def pair_outcome(k1, f1, k2, f2, port):
+    """Listen with form f1 (kind k1), then f2 (k2) on port: the second's
+    outcome."""
+    try:
+        a = listener(k1, f1[1], f1[2], port, f1[3], reuse=False)
+    except OSError as e:
+        return "first " + errname(e)
+    try:
+        b = listener(k2, f2[1], f2[2], port, f2[3], reuse=False)
+        b.close()
+        return "ok"
+    except OSError as e:
+        return errname(e)
+    finally:
+        a.close()
+
+
+def scenario_ports():
+    port = 31000
+    n = 0
+    for f1 in PORT_FORMS:
+        for f2 in PORT_FORMS:
+            want = pair_outcome("tcp", f1, "tcp", f2, port)
+            port += 1
+            for k1, k2 in (("synq", "synq"), ("synq", "tcp"),
+                           ("tcp", "synq")):
+                got = pair_outcome(k1, f1, k2, f2, port)
+                port += 1
+                n += 1
+                check(got == want, "%s %s then %s %s: %s, TCP: %s" %
+                      (k1, f1[0], k2, f2[0], got, want))
+    log("%d pairings, each as TCP's" % n)
+
+
+# --- v6only -----------------------------------------------------------------
+
+def served(l, addr, port):
+    """Connect to addr:port and accept: the accepted socket's (family,
+    peer, local), or the connect() error."""
+    try:
+        c = connect(addr, port, timeout=5)
+    except OSError as e:
+        return errname(e)
+    try:
+        a, peer = accept(l)
+        r = (a.family, peer[:2], a.getsockname()[:2], c.getsockname()[:2])
+        a.close()
+        return r
+    except OSError as e:
+        return "accept " + errname(e)
+    finally:
+        c.close()
+
+
+def scenario_v6only():
+    srv4, srv6 = ARGS.srv_ip, ARGS.srv_ip6
+    res = {}
+    for kind in kinds():
+        out = []
+        for v6only in (0, 1, None):
+            for bindv6only in (0, 1):
+                sysctl("net.ipv6.bindv6only", bindv6only)
+                port = 32000 + 10 * (v6only or 0) + bindv6only + \
+                    (100 if kind == "synq" else 0) + (50 if v6only is None else 0)
+                l = listener(kind, A6, "::", port, v6only)
+                got_v6only = l.getsockopt(V6, socket.IPV6_V6ONLY)
+                r6 = served(l, srv6, port)
+                r4 = served(l, srv4, port)
+                l.close()
+                # Addresses compare without the ports the clients chose.
+                strip = [x if isinstance(x, str) else
+                         (x[0], x[1][0], x[2][0], x[3][0]) for x in (r6, r4)]
+                out.append((v6only, bindv6only, got_v6only, strip))
+        res[kind] = out
+    sysctl("net.ipv6.bindv6only", 0)
+    for t, s in zip(res["tcp"], res["synq"]):
+        check(t == s, "V6ONLY %s bindv6only %s: synq %s, TCP %s" %
+              (t[0], t[1], s[2:], t[2:]))
+    for t in res["tcp"]:
+        log("V6ONLY=%s bindv6only=%s: getsockopt %s, IPv6 %s, IPv4 %s" %
+            (t[0], t[1], t[2], t[3][0], t[3][1]))
+    # The oracle itself: IPv4 refused exactly when V6ONLY is in force.
+    for t in res["tcp"]:
+        v6only_in_force = t[2] == 1
+        check(isinstance(t[3][1], str) == v6only_in_force,
+              "TCP oracle: V6ONLY %s and IPv4 %s" % (t[2], t[3][1]))
+
+
+# --- traffic ----------------------------------------------------------------
+
+def echo_server(l, n, errors, peers=None):
+    """Accept n connections on l, one at a time: read 4-byte length and
+    that many bytes, send them back reversed."""
+    for _ in range(n):
+        try:
+            a, peer = accept(l, timeout=30)
+            if peers is not None:
+                peers.append((a.family, peer[0]))
+            with a:
+                hdr = recv_all(a, 4)
+                data = recv_all(a, struct.unpack("!I", hdr)[0])
+                a.sendall(data[::-1])
+        except OSError as e:
+            errors.append("server: %s" % errname(e))
+            return
+
+
+def recv_all(s, n):
+    buf = bytearray()
+    while len(buf) < n:
+        d = s.recv(min(65536, n - len(buf)))
+        if not d:
+            break
+        buf += d
+    return bytes(buf)
+
+
+def echo_client(addr, port, i, errors):
+    data = os.urandom(64 + i % 200)
+    try:
+        c = connect(addr, port, timeout=30)
+        with c:
+            c.sendall(struct.pack("!I", len(data)) + data)
+            back = recv_all(c, len(data))
+        if back != data[::-1]:
+            errors.append("client %d: wrong data back" % i)
+    except OSError as e:
+        errors.append("client %d: %s" % (i, errname(e)))
+
+
+def run_echo(l, addr, port, n, concurrent):
+    errors, peers = [], []
+    t = threading.Thread(target=echo_server, args=(l, n, errors, peers))
+    t.start()
+    if concurrent:
+        cs = [threading.Thread(target=echo_client,
+                               args=(addr, port, i, errors))
+              for i in range(n)]
+        for c in cs:
+            c.start()
+        for c in cs:
+            c.join()
+    else:
+        for i in range(n):
+            echo_client(addr, port, i, errors)
+    t.join(120)
+    return errors, peers
+
+
+def bulk(l, addr, port, size):
+    """size random bytes each way at once; True if both arrive intact."""
+    data_up, data_down = os.urandom(size), os.urandom(size)
+    got = {}
+
+    def server():
+        a, _ = accept(l, timeout=30)
+        with a:
+            w = threading.Thread(target=a.sendall, args=(data_down,))
+            w.start()
+            got["up"] = hashlib.sha256(recv_all(a, size)).digest()
+            w.join()
+            a.shutdown(socket.SHUT_WR)
+            a.recv(1)
+
+    t = threading.Thread(target=server)
+    t.start()
+    c = connect(addr, port, timeout=60)
+    with c:
+        w = threading.Thread(target=c.sendall, args=(data_up,))
+        w.start()
+        got["down"] = hashlib.sha256(recv_all(c, size)).digest()
+        w.join()
+        c.shutdown(socket.SHUT_WR)
+    t.join(120)
+    return got.get("up") == hashlib.sha256(data_up).digest() and \
+        got.get("down") == hashlib.sha256(data_down).digest()
+
+
+def scenario_traffic():
+    kind = ARGS.kind
+    port = 33000
+    l = listener(kind, A6, "::", port, 0, backlog=512)
+    t0 = time.time()
+    errors, _ = run_echo(l, ARGS.srv_ip6, port, ARGS.seq, False)
+    check(not errors, "%d sequential IPv6 clients: %s" % (ARGS.seq, errors[:3]))
+    log("%d sequential IPv6 clients: %.1f s" % (ARGS.seq, time.time() - t0))
+    t0 = time.time()
+    errors, _ = run_echo(l, ARGS.srv_ip6, port, ARGS.conc, True)
+    check(not errors, "%d concurrent IPv6 clients: %s" % (ARGS.conc, errors[:3]))
+    log("%d concurrent IPv6 clients: %.1f s" % (ARGS.conc, time.time() - t0))
+    errors, peers = run_echo(l, ARGS.srv_ip, port, 50, False)
+    check(not errors, "50 IPv4 clients of the dual-stack listener: %s" %
+          errors[:3])
+    check(all(p == (A6, "::ffff:" + ARGS.cli_ip) for p in peers),
+          "IPv4 clients accepted as AF_INET6 ::ffff:%s: %s" %
+          (ARGS.cli_ip, sorted(set(peers))[:3]))
+    t0 = time.time()
+    check(bulk(l, ARGS.srv_ip6, port, 8 << 20),
+          "8 MiB both ways over IPv6, intact")
+    log("8 MiB both ways: %.1f s" % (time.time() - t0))
+    if kind == "synq":
+        info = sl.synq_info(l)
+        want = ARGS.seq + ARGS.conc + 50 + 1
+        check(info["accepted"] == want and info["qlen"] == 0 and
+              info["ack_backlog"] == 0,
+              "SYNQ_INFO after the runs: accepted %d (want %d), qlen %d, "
+              "ack_backlog %d" % (info["accepted"], want, info["qlen"],
+                                  info["ack_backlog"]))
+    l.close()
+
+
+# --- cookies ----------------------------------------------------------------
+
+def cookie_mode(kind, on):
+    if kind == "synq":
+        sysctl("net.synq.syncookies", 2 if on else 1)
+    else:
+        sysctl("net.ipv4.tcp_syncookies", 2 if on else 1)
+
+
+def scenario_cookies():
+    res = {}
+    for kind in kinds():
+        port = 34000 + (kind == "synq")
+        cookie_mode(kind, True)
+        l = listener(kind, A6, "::", port, 0)
+        m0, s0 = tcp_mibs(), synq_stats()
+        errors, _ = run_echo(l, ARGS.srv_ip6, port, 20, False)
+        errors4, _ = run_echo(l, ARGS.srv_ip, port, 10, False)
+        check(not errors and not errors4, "%s: cookie clients: %s" %
+              (kind, (errors + errors4)[:3]))
+        # The MSS a cookie brings back: a client announcing 1500 gets
+        # 1440 from IPv6's table (1220/1420/1440/8940), as from Linux's.
+        with cli_ns().inside():
+            c = socket.socket(A6, socket.SOCK_STREAM)
+            c.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 1500)
+            c.settimeout(10)
+            c.connect((ARGS.srv_ip6, port))
+        a, _ = accept(l)
+        mss = a.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG)
+        a.close()
+        c.close()
+        # A forged cookie: an ACK out of nowhere gets TCP's RST.
+        rst = forged_ack(port)
+        m1, s1 = tcp_mibs(), synq_stats()
+        sent = m1["TcpExt.SyncookiesSent"] - m0["TcpExt.SyncookiesSent"]
+        recv = m1["TcpExt.SyncookiesRecv"] - m0["TcpExt.SyncookiesRecv"]
+        failed = m1["TcpExt.SyncookiesFailed"] - m0["TcpExt.SyncookiesFailed"]
+        res[kind] = (sent, recv, failed, mss, rst)
+        log("%s: TcpExt SyncookiesSent %d Recv %d Failed %d, child MSS %d, "
+            "forged ACK answered %s" % ((kind,) + res[kind]))
+        if kind == "synq":
+            check(s1["SyncookiesSent"] - s0["SyncookiesSent"] == 31 and
+                  s1["SyncookiesRecv"] - s0["SyncookiesRecv"] == 31,
+                  "synq's own cookie counters: %d sent, %d received" %
+                  (s1["SyncookiesSent"] - s0["SyncookiesSent"],
+                   s1["SyncookiesRecv"] - s0["SyncookiesRecv"]))
+        l.close()
+        cookie_mode(kind, False)
+    check(res["tcp"] == res["synq"], "synq %s, TCP %s" %
+          (res["synq"], res["tcp"]))
+    check(res["tcp"][:3] == (31, 31, 1), "TCP oracle: %s" % (res["tcp"],))
+
+
+def forged_ack(port):
+    """Send an ACK with a random cookie to port from a raw socket: the
+    flags of the answer ("R" expected), or None."""
+    r = raw6()
+    sport = 40000 + (port % 1000)
+    seg = sl.tcp_segment(ARGS.cli_ip6, ARGS.srv_ip6, sport, port,
+                         sl.rand32(), sl.rand32(), sl.flags_num("A"))
+    r.sendto(seg, (ARGS.srv_ip6, 0))
+    end = time.time() + 3
+    while time.time() < end:
+        p = sl.recv_segment6(r, ARGS.cli_ip6, end - time.time())
+        if p and p["sport"] == port and p["dport"] == sport:
+            r.close()
+            return p["flags"]
+    r.close()
+    return None
+
+
+# --- flood ------------------------------------------------------------------
+
+def flood6(dst, port, n, prefix="fd00:2::"):
+    """n SYNs from spoofed sources prefix+1.. (raw IPv6 packets)."""
+    with cli_ns().inside():
+        r = sl.raw_ip6_socket()
+    for i in range(n):
+        src = "%s%x:%x" % (prefix, (i >> 16) + 1, i & 0xffff)
+        seg = sl.tcp_segment(src, dst, 20000 + i % 10000, port, sl.rand32(),
+                             0, sl.flags_num("S"),
+                             opts=sl.linux_options(mss=1440, sack=True,
+                                                   ws=7))
+        r.sendto(sl.ip6_header(src, dst, len(seg)) + seg, (dst, 0))
+    r.close()
+
+
+def scenario_flood():
+    port = 35000
+    sysctl("net.synq.syncookies", 1)
+    with srv_ns().inside():
+        l = socket.socket(A6, socket.SOCK_STREAM, sl.IPPROTO_SYNQ)
+        l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sl.set_synq_opt(l, sl.SYNQ_MAX_SYN_BACKLOG, 16)
+        l.bind(("::", port))
+        l.listen(128)
+    s0 = synq_stats()
+    stop = threading.Event()
+    peak = [0]
+
+    def watch():
+        while not stop.is_set():
+            peak[0] = max(peak[0], sl.synq_info(l)["qlen"])
+            time.sleep(0.01)
+
+    w = threading.Thread(target=watch)
+    w.start()
+    f = threading.Thread(target=flood6, args=(ARGS.srv_ip6, port, 3000))
+    f.start()
+    errors, _ = run_echo(l, ARGS.srv_ip6, port, 30, False)
+    f.join()
+    stop.set()
+    w.join()
+    info = sl.synq_info(l)
+    s1 = synq_stats()
+    sent = s1["SyncookiesSent"] - s0["SyncookiesSent"]
+    log("flood: table %d entries, peak qlen %d, cookies sent %d, "
+        "legitimate clients failed: %d of 30" %
+        (info["nr_table_entries"], peak[0], sent, len(errors)))
+    check(info["nr_table_entries"] <= 32 and peak[0] <= info["nr_table_entries"],
+          "qlen %d within the %d-entry table" % (peak[0],
+                                                 info["nr_table_entries"]))
+    check(sent > 0, "cookies answered the flood")
+    check(not errors, "every legitimate client got in: %s" % errors[:3])
+    l.close()
+
+
+# --- rawpeer ----------------------------------------------------------------
+
+# The raw peers' own segments carry this mark: the client namespace drops
+# the RSTs its kernel sends for their flows, and only those.
+RAW_MARK = 0x5e
+
+
+def raw6():
+    """A raw IPv6 TCP socket in the client namespace, its segments marked."""
+    with cli_ns().inside():
+        r = sl.raw_tcp6_socket()
+    r.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, RAW_MARK)
+    return r
+
+
+def raw_handshake_listener(kind, port, tclass):
+    l = listener(kind, A6, "::", port, 0)
+    l.setsockopt(V6, socket.IPV6_TCLASS, tclass)
+    return l
+
+
+def wait_seg(r, sport, dport, timeout, want=None):
+    end = time.time() + timeout
+    while time.time() < end:
+        p = sl.recv_segment6(r, ARGS.cli_ip6, end - time.time())
+        if p and p["sport"] == sport and p["dport"] == dport and \
+                (want is None or p["flags"] == want):
+            return p
+    return None
+
+
+def opt_kinds(p):
+    return [k for k in p["options"]["kinds"] if k != sl.TCPOPT_NOP]
+
+
+def rawpeer_run(kind, port):
+    """One raw peer's handshake against a kind listener: what it saw."""
+    out = {}
+    l = raw_handshake_listener(kind, port, 0x28)
+    r = raw6()
+    sport, isn = 41000 + (port % 100), sl.rand32()
+    opts = sl.linux_options(mss=1400, sack=True, ts=(1000, 0), ws=7)
+    syn = sl.tcp_segment(ARGS.cli_ip6, ARGS.srv_ip6, sport, port, isn, 0,
+                         sl.flags_num("S"), opts=opts)
+    r.sendto(syn, (ARGS.srv_ip6, 0))
+    sa = wait_seg(r, port, sport, 5, "SA")
+    if not check(sa is not None, "%s: a SYN-ACK" % kind):
+        return out
+    out["ack"] = sa["ack"] == isn + 1
+    out["opts"] = opt_kinds(sa)
+    out["mss"] = sa["options"].get("mss")
+    out["wscale"] = sa["options"].get("ws")
+    out["tclass"] = sa["tclass"]
+    # (Its checksum: TCP's is left to the veth "offload", unfinished as
+    # a raw socket sees it; synq's is complete.  Not compared.)
+    # A duplicate SYN: the same ISN again.  (Its flow label: TCP's is a
+    # new one, synq's the same; logged, not compared.)
+    r.sendto(syn, (ARGS.srv_ip6, 0))
+    dup = wait_seg(r, port, sport, 5, "SA")
+    out["dup_same_isn"] = dup is not None and dup["seq"] == sa["seq"]
+    log("%s: duplicate SYN's SYN-ACK: flow label %s" %
+        (kind, "the same" if dup and dup["flowlabel"] == sa["flowlabel"]
+         else "new"))
+    # The retransmission (1 s): same ISN; with SO_TXREHASH on (the
+    # default), a new flow label, which the child keeps.
+    re = wait_seg(r, port, sport, 3, "SA")
+    out["retrans_same_isn"] = re is not None and re["seq"] == sa["seq"]
+    out["retrans_new_label"] = re is not None and \
+        re["flowlabel"] != sa["flowlabel"]
+    out["labels_nonzero"] = bool(sa["flowlabel"]) and bool(re and
+                                                           re["flowlabel"])
+    # The final ACK with data: the child answers with the same label.
+    ts = sa["options"].get("ts")
+    aopts = sl.linux_options(ts=(1001, ts[0])) if ts else b""
+    ack = sl.tcp_segment(ARGS.cli_ip6, ARGS.srv_ip6, sport, port, isn + 1,
+                         sa["seq"] + 1, sl.flags_num("PA"), opts=aopts,
+                         payload=b"hello", window=1000)
+    r.sendto(ack, (ARGS.srv_ip6, 0))
+    a, peer = accept(l, timeout=5)
+    out["peer"] = (peer[0], peer[1] == sport)
+    out["data"] = a.recv(5)
+    a.send(b"world")
+    d = wait_seg(r, port, sport, 5)
+    out["child_label"] = d is not None and re is not None and \
+        d["flowlabel"] == re["flowlabel"]
+    out["child_tclass"] = d["tclass"] if d else None
+    a.close()
+    l.close()
+    r.close()
+    return out
+
+
+def rawpeer_rst_expiry(kind, port):
+    """An RST in window removes the pending SYN; synack_retries 1: the
+    entry expires.  What was seen."""
+    out = {}
+    if kind == "synq":
+        sysctl("net.synq.synack_retries", 1)
+    else:
+        sysctl("net.ipv4.tcp_synack_retries", 1)
+    l = listener(kind, A6, "::", port, 0)
+    r = raw6()
+    sport, isn = 42000 + (port % 100), sl.rand32()
+    syn = sl.tcp_segment(ARGS.cli_ip6, ARGS.srv_ip6, sport, port, isn, 0,
+                         sl.flags_num("S"), opts=sl.linux_options(mss=1400))
+    r.sendto(syn, (ARGS.srv_ip6, 0))
+    sa = wait_seg(r, port, sport, 5, "SA")
+    rst = sl.tcp_segment(ARGS.cli_ip6, ARGS.srv_ip6, sport, port, isn + 1,
+                         0, sl.flags_num("R"))
+    r.sendto(rst, (ARGS.srv_ip6, 0))
+    time.sleep(0.3)
+    # After the RST the SYN is new: a SYN-ACK with a fresh entry, and then
+    # no retransmission after the first (synack_retries 1) but one.
+    r.sendto(syn, (ARGS.srv_ip6, 0))
+    t0 = time.time()
+    n = 0
+    while wait_seg(r, port, sport, 4.5, "SA"):
+        n += 1
+    out["synacks_after_rst"] = n
+    out["first_synack"] = sa is not None
+    if kind == "synq":
+        out["qlen_end"] = sl.synq_info(l)["qlen"]
+        sysctl("net.synq.synack_retries", 5)
+    else:
+        sysctl("net.ipv4.tcp_synack_retries", 5)
+    log("%s: %d SYN-ACKs in %.1f s after the RST" % (kind, n, time.time() - t0))
+    l.close()
+    r.close()
+    return out
+
+
+def scenario_rawpeer():
+    res = {}
+    for kind in kinds():
+        res[kind] = rawpeer_run(kind, 36000 + (kind == "synq"))
+        log("%s: %s" % (kind, res[kind]))
+    check(res["tcp"] == res["synq"], "handshake: synq %s, TCP %s" %
+          (res["synq"], res["tcp"]))
+    t = res["tcp"]
+    check(t.get("tclass") == 0x28 and t.get("retrans_new_label") and
+          t.get("child_label") and t.get("labels_nonzero"),
+          "TCP oracle as expected: %s" % t)
+    res = {}
+    for kind in kinds():
+        res[kind] = rawpeer_rst_expiry(kind, 36010 + (kind == "synq"))
+    q = res["synq"].pop("qlen_end", None)
+    check(q == 0, "synq: the entry expired (qlen %s)" % q)
+    check(res["tcp"] == res["synq"], "RST and expiry: synq %s, TCP %s" %
+          (res["synq"], res["tcp"]))
+    check(res["tcp"]["synacks_after_rst"] == 2,
+          "TCP oracle: 2 SYN-ACKs with synack_retries 1: %s" % res["tcp"])
+
+
+# --- exthdr -----------------------------------------------------------------
+
+def ext_header(nexthdr, kind_byte, opts):
+    """A Hop-by-Hop or Destination Options header holding opts, padded
+    to 8 bytes with PadN."""
+    body = opts
+    pad = (8 - (2 + len(body)) % 8) % 8
+    if pad == 1:
+        body += b"\x00"
+    elif pad:
+        body += bytes([1, pad - 2]) + bytes(pad - 2)
+    return bytes([nexthdr, (2 + len(body)) // 8 - 1]) + body
+
+
+def exthdr_run(kind, port, hbh, dst):
+    """Handshake with a raw IPv6 sender whose final ACK carries a
+    Hop-by-Hop header with hbh and a Destination Options header with dst
+    (None: none): whether accept() got the child."""
+    l = listener(kind, A6, "::", port, 0)
+    r = raw6()
+    with cli_ns().inside():
+        w = sl.raw_ip6_socket()
+    w.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, RAW_MARK)
+    sport, isn = 43000 + (port % 100), sl.rand32()
+    syn = sl.tcp_segment(ARGS.cli_ip6, ARGS.srv_ip6, sport, port, isn, 0,
+                         sl.flags_num("S"), opts=sl.linux_options(mss=1400))
+    r.sendto(syn, (ARGS.srv_ip6, 0))
+    sa = wait_seg(r, port, sport, 5, "SA")
+    if sa is None:
+        l.close()
+        return "no SYN-ACK"
+    ack = sl.tcp_segment(ARGS.cli_ip6, ARGS.srv_ip6, sport, port, isn + 1,
+                         sa["seq"] + 1, sl.flags_num("A"))
+    chain = b""
+    nxt = socket.IPPROTO_TCP
+    if dst is not None:
+        chain = ext_header(nxt, 60, dst)
+        nxt = 60
+    if hbh is not None:
+        chain = ext_header(nxt, 0, hbh) + chain
+        nxt = 0
+    pkt = sl.ip6_header(ARGS.cli_ip6, ARGS.srv_ip6, len(chain) + len(ack),
+                        nexthdr=nxt) + chain + ack
+    w.sendto(pkt, (ARGS.srv_ip6, 0))
+    rdy, _, _ = select.select([l], [], [], 1.5)
+    answer = wait_seg(r, port, sport, 0.3)
+    got = "child" if rdy else "none"
+    if answer and "R" in answer["flags"]:
+        got += "+RST"
+    l.close()
+    r.close()
+    w.close()
+    return got
+
+
+EXT_CASES = [
+    ("Hop-by-Hop padding", b"", None),
+    ("Destination padding", None, b""),
+    ("both, padding", b"", b""),
+    ("Destination: unknown option, skip", None, bytes([0x1e, 2, 0, 0])),
+    ("Destination: unknown option, discard", None, bytes([0x5e, 2, 0, 0])),
+    ("Destination: unknown option, ICMP", None, bytes([0x9e, 2, 0, 0])),
+    ("Destination: PadN not zeros", None, bytes([1, 2, 1, 1])),
+]
+
+
+def scenario_exthdr():
+    port = 37000
+    for name, hbh, dst in EXT_CASES:
+        got = {}
+        for kind in kinds():
+            got[kind] = exthdr_run(kind, port, hbh, dst)
+            port += 1
+        log("%s: TCP %s, synq %s" % (name, got["tcp"], got["synq"]))
+        check(got["tcp"] == got["synq"], "%s: synq %s, TCP %s" %
+              (name, got["synq"], got["tcp"]))
+        if "padding" in name or "skip" in name:
+            check(got["tcp"] == "child", "TCP oracle, %s: %s" %
+                  (name, got["tcp"]))
+
+
+# --- overflow ---------------------------------------------------------------
+
+def overflow_run(kind, port, abort):
+    """A raw peer's SYN gets its SYN-ACK while the accept queue has room;
+    two kernel clients then fill it (backlog 1); the raw peer's final ACK
+    meets the full queue.  What it is answered with, and how many children
+    accept() gets once it has made room for one and the raw peer has sent
+    its ACK again."""
+    if kind == "synq":
+        sysctl("net.synq.abort_on_overflow", abort)
+    else:
+        sysctl("net.ipv4.tcp_abort_on_overflow", abort)
+    l = listener(kind, A6, "::", port, 0, backlog=1)
+    r = raw6()
+    sport, isn = 42500 + (port % 100), sl.rand32()
+    syn = sl.tcp_segment(ARGS.cli_ip6, ARGS.srv_ip6, sport, port, isn, 0,
+                         sl.flags_num("S"), opts=sl.linux_options(mss=1400))
+    r.sendto(syn, (ARGS.srv_ip6, 0))
+    sa = wait_seg(r, port, sport, 5, "SA")
+    cs = [connect(ARGS.srv_ip6, port, timeout=5) for _ in range(2)]
+    time.sleep(0.3)
+    ack = sl.tcp_segment(ARGS.cli_ip6, ARGS.srv_ip6, sport, port, isn + 1,
+                         sa["seq"] + 1 if sa else 0, sl.flags_num("A"))
+    r.sendto(ack, (ARGS.srv_ip6, 0))
+    answer = "no RST"
+    end = time.time() + 1
+    while time.time() < end:
+        ans = wait_seg(r, port, sport, end - time.time())
+        if ans and "R" in ans["flags"]:
+            answer = "RST"
+    # (A SYN-ACK retransmitted meanwhile is no answer to the ACK.)
+    a, _ = accept(l)
+    a.close()
+    r.sendto(ack, (ARGS.srv_ip6, 0))
+    n = 0
+    end = time.time() + 2
+    while time.time() < end:
+        rdy, _, _ = select.select([l], [], [], 0.3)
+        if rdy:
+            a, _ = l.accept()
+            a.close()
+            n += 1
+    for c in cs:
+        c.close()
+    l.close()
+    r.close()
+    if kind == "synq":
+        sysctl("net.synq.abort_on_overflow", 0)
+    else:
+        sysctl("net.ipv4.tcp_abort_on_overflow", 0)
+    return answer, n
+
+
+def scenario_overflow():
+    want = {0: ("no RST", 2), 1: ("RST", 1)}
+    for abort in (0, 1):
+        got = {}
+        for kind in kinds():
+            got[kind] = overflow_run(kind, 38000 + 2 * abort + (kind == "synq"),
+                                     abort)
+        log("abort_on_overflow=%d: the final ACK on a full queue answered "
+            "%s, then %d more children (TCP: %s, %d)" %
+            ((abort,) + got["synq"] + got["tcp"]))
+        check(got["tcp"] == got["synq"], "abort_on_overflow=%d: synq %s, "
+              "TCP %s" % (abort, got["synq"], got["tcp"]))
+        # The oracle: abort answers with an RST; otherwise the ACK is
+        # dropped, and sent again it completes.
+        check(got["tcp"] == want[abort], "TCP oracle, abort_on_overflow=%d:"
+              " %s, want %s" % (abort, got["tcp"], want[abort]))
+
+
+# --- lifecycle --------------------------------------------------------------
+
+def wait_slab(name, most, timeout):
+    end = time.time() + timeout
+    n = sl.slab_active(name)
+    while n > most and time.time() < end:
+        time.sleep(0.1)
+        n = sl.slab_active(name)
+    return n
+
+
+def scenario_lifecycle():
+    base = sl.slab_active("synq_entry6")
+    l = listener("synq", A6, "::", 39000, 0)
+    flood6(ARGS.srv_ip6, 39000, 200, prefix="fd00:3::")
+    time.sleep(0.5)
+    q = sl.synq_info(l)["qlen"]
+    held = sl.slab_active("synq_entry6")
+    log("200 spoofed SYNs: qlen %d, synq_entry6 %d (was %d)" % (q, held, base))
+    check(q == 200 and held >= base + 200, "200 pending IPv6 entries: "
+          "qlen %d, slab %d" % (q, held))
+    l.close()
+    n = wait_slab("synq_entry6", base, 2)
+    check(n <= base, "close(): synq_entry6 back to %d (is %d)" % (base, n))
+
+
+# --- proc -------------------------------------------------------------------
+
+def scenario_proc():
+    """/proc/net/synq shows IPv6 listeners as [addr]:port, ss as tcp6."""
+    with srv_ns().inside():
+        ls = []
+        for addr, port, v6only in (("::", 39500, 0),
+                                   (ARGS.srv_ip6, 39501, 1)):
+            s = socket.socket(A6, socket.SOCK_STREAM, sl.IPPROTO_SYNQ)
+            s.setsockopt(V6, socket.IPV6_V6ONLY, v6only)
+            s.bind((addr, port))
+            s.listen(7)
+            ls.append(s)
+        with open("/proc/thread-self/net/synq") as f:
+            txt = f.read()
+        ss = subprocess.run(["ss", "-Hltn6",
+                             "sport >= :39500 and sport <= :39501"],
+                            capture_output=True, text=True, check=False).stdout
+    log(txt.rstrip())
+    log(ss.rstrip())
+    lines = {w[0]: w for w in (x.split() for x in txt.splitlines()[1:])}
+    for name in ("[::]:39500", "[%s]:39501" % ARGS.srv_ip6):
+        check(name in lines and lines[name][1] == "7",
+              "/proc/net/synq: %s, backlog 7" % name)
+    check(ss.count("LISTEN") == 2, "ss -6: 2 listeners")
+    for s in ls:
+        s.close()
+
+
+SCENARIOS = {
+    "proc": scenario_proc,
+    "ports": scenario_ports,
+    "v6only": scenario_v6only,
+    "traffic": scenario_traffic,
+    "cookies": scenario_cookies,
+    "flood": scenario_flood,
+    "rawpeer": scenario_rawpeer,
+    "exthdr": scenario_exthdr,
+    "overflow": scenario_overflow,
+    "lifecycle": scenario_lifecycle,
+}
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("scenario", choices=sorted(SCENARIOS))
+    ap.add_argument("--cli", required=True)
+    ap.add_argument("--srv", required=True)
+    ap.add_argument("--cli-ip", required=True)
+    ap.add_argument("--srv-ip", required=True)
+    ap.add_argument("--cli-ip6", required=True)
+    ap.add_argument("--srv-ip6", required=True)
+    ap.add_argument("--kind", default="synq", choices=("tcp", "synq"))
+    ap.add_argument("--seq", type=int, default=1000)
+    ap.add_argument("--conc", type=int, default=200)
+    ARGS = ap.parse_args()
+    SCENARIOS[ARGS.scenario]()
+    if BAD:
+        print("%d check(s) failed" % len(BAD))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
