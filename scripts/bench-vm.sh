@@ -10,7 +10,7 @@
 # Usage: scripts/bench-vm.sh     (as root, in a VM that may load modules)
 #
 # Environment (vm.sh passes SYNQ_* on; scripts/bench.sh maps BENCH_* here):
-#   SYNQ_BENCH_ONLY         which: "accept flood mem scale" (default all)
+#   SYNQ_BENCH_ONLY         which: "accept flood mem mem6 scale" (default all)
 #   SYNQ_BENCH_RUNS         runs of each side per figure (default 3)
 #   SYNQ_BENCH_ACCEPT_N     client threads, a list (default "1 8 64")
 #   SYNQ_BENCH_ACCEPT_T     accept() threads (default 2)
@@ -32,7 +32,7 @@ set -uo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 KO=${SYNQ_KO:-$TOP/module/synq.ko}
 BIN=${SYNQ_BENCH_BIN:-$TOP/.cache/bench/synq_bench}
-ONLY=${SYNQ_BENCH_ONLY:-accept flood mem scale}
+ONLY=${SYNQ_BENCH_ONLY:-accept flood mem mem6 scale}
 RUNS=${SYNQ_BENCH_RUNS:-3}
 ACCEPT_N=${SYNQ_BENCH_ACCEPT_N:-1 8 64}
 ACCEPT_T=${SYNQ_BENCH_ACCEPT_T:-2}
@@ -394,6 +394,37 @@ bench_mem() {
 	done
 }
 
+# ---- 3b. memory per pending IPv6 SYN ------------------------------------------------
+
+# N spoofed IPv6 SYNs (scripts/bench-mem6.py) against each listener;
+# request_sock_TCPv6 against synq_entry6.  S and F get IPv6 on their veth,
+# and S sends the SYN-ACKs to the dummy device.
+bench_mem6() {
+	local r port=9800 out tq="" sq="" tb="" sb="" n=${MEM_N%% *}
+	ip -n $S addr add fd00:b::2/64 dev vf nodad 2>/dev/null
+	ip -n $F addr add fd00:b::1/64 dev vs nodad 2>/dev/null
+	ip -n $S -6 route add fd00:bb::/32 dev dummy0 2>/dev/null
+	in_ns $S sysctl -qw net.ipv4.tcp_max_syn_backlog=$((n * 2)) \
+		net.synq.max_syn_backlog=$((n * 2)) \
+		net.ipv4.tcp_synack_retries=127 net.synq.synack_retries=127
+	for ((r = 1; r <= RUNS; r++)); do
+		for proto in tcp synq; do
+			port=$((port + 1))
+			read -r -a out < <(python3 "$TOP/scripts/bench-mem6.py" \
+				$proto $S $F fd00:b::2 $port "$n")
+			log "mem6 $proto N=$n: pending ${out[0]}, ${out[2]} ${out[3]} -> ${out[4]} at ${out[5]} B"
+			if [ $proto = tcp ]; then
+				tq+=" ${out[0]}"; tb+=" ${out[1]}"
+			else
+				sq+=" ${out[0]}"; sb+=" ${out[1]}"
+			fi
+			sleep 1
+		done
+	done
+	result "IPv6 N=$n pending SYNs held" "count" "$tq" "$sq"
+	result "IPv6 N=$n mem/pending SYN: slab objects" "B/SYN" "$tb" "$sb"
+}
+
 # ---- 4. scale ----------------------------------------------------------------------
 
 bench_scale() {
@@ -439,6 +470,7 @@ for b in $ONLY; do
 	accept) bench_accept ;;
 	flood) bench_flood ;;
 	mem) bench_mem ;;
+	mem6) bench_mem6 ;;
 	scale) bench_scale ;;
 	*) die "unknown benchmark $b" ;;
 	esac

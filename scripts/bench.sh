@@ -9,7 +9,7 @@
 # Usage: scripts/bench.sh          (make bench: set-up and module build first)
 #
 # Settings (environment; BENCH_X is passed to the VM as SYNQ_BENCH_X):
-#   BENCH_ONLY="accept flood mem scale"   BENCH_RUNS=3
+#   BENCH_ONLY="accept flood mem mem6 scale"   BENCH_RUNS=3
 #   BENCH_ACCEPT_N="1 8 64"  BENCH_ACCEPT_T=2  BENCH_ACCEPT_SECS=5
 #   BENCH_ACCEPT_VETH=0      BENCH_FLOOD_SECS=10  BENCH_FLOOD_RATE=0 (--flood)
 #   BENCH_PROBE_T=2          BENCH_MEM_N=10000 (a list: one figure each)

@@ -30,6 +30,13 @@ Scenarios (exit 0: every check held; each failed check is printed):
   lifecycle close() with pending IPv6 entries: their slab (synq_entry6)
             empties
   proc      /proc/net/synq and ss show IPv6 listeners
+  firewall  an ip6 input chain at priority -300 to 300 drops the final
+            ACK: no child until it is gone, as for TCP
+  fuzz      --count hostile IPv6 packets (extension header chains, good and
+            bad, fragments, AH, bad payload lengths, hostile TCP headers,
+            v4-mapped sources) with real connects among them
+  hold      (for the shell's rmmod and netns-exit subtests) a listener with
+            --count pending IPv6 entries, left to process exit
 """
 
 import argparse
@@ -837,6 +844,209 @@ def scenario_lifecycle():
     check(n <= base, "close(): synq_entry6 back to %d (is %d)" % (base, n))
 
 
+# --- firewall ---------------------------------------------------------------
+
+def nft(ns, script):
+    with ns.inside():
+        subprocess.run(["nft", "-f", "-"], input=script, text=True,
+                       check=True)
+
+
+def firewall_run(kind, port, prio):
+    """An ip6 input chain at priority prio drops the client's segments
+    after its SYN: no child; once the rule is gone, the client's data
+    completes the handshake.  What accept() saw, before and after."""
+    l = listener(kind, A6, "::", port, 0)
+    nft(srv_ns(), """table ip6 synq_fw {
+        chain in {
+            type filter hook input priority %d; policy accept;
+            tcp dport %d tcp flags & (syn | ack) == ack counter drop
+        }
+    }""" % (prio, port))
+    c = connect(ARGS.srv_ip6, port, timeout=5)
+    rdy, _, _ = select.select([l], [], [], 1.5)
+    before = "child" if rdy else "none"
+    nft(srv_ns(), "delete table ip6 synq_fw")
+    c.send(b"data")
+    after = "none"
+    rdy, _, _ = select.select([l], [], [], 8)
+    if rdy:
+        a, _ = accept(l)
+        after = "child with %r" % a.recv(4)
+        a.close()
+    c.close()
+    l.close()
+    return before, after
+
+
+def scenario_firewall():
+    port = 39600
+    for prio in (-300, -150, 0, 150, 300):
+        got = {}
+        for kind in kinds():
+            got[kind] = firewall_run(kind, port, prio)
+            port += 1
+        log("ip6 input priority %d drops the final ACK: TCP %s, synq %s" %
+            (prio, got["tcp"], got["synq"]))
+        check(got["tcp"] == got["synq"], "priority %d: synq %s, TCP %s" %
+              (prio, got["synq"], got["tcp"]))
+        check(got["tcp"] == ("none", "child with b'data'"),
+              "TCP oracle, priority %d: %s" % (prio, got["tcp"]))
+
+
+# --- fuzz -------------------------------------------------------------------
+
+EXT_KINDS = (0, 60, 43, 44, 51, 50, 59, 135, 139, 140, 253)
+
+
+def random_tlvs(rnd):
+    out = b""
+    for _ in range(rnd.randint(0, 4)):
+        t = rnd.choice((0, 1, 1, 0x1e, 0x5e, 0x9e, 0xde, 0xc2, 0x05, 0x3e,
+                        rnd.randrange(256)))
+        if t == 0:
+            out += b"\x00"
+            continue
+        ln = rnd.choice((0, 1, 2, 4, 6, rnd.randrange(256)))
+        body = bytes(ln) if t == 1 and rnd.random() < 0.7 else \
+            bytes(rnd.randrange(256) for _ in range(min(ln, 40)))
+        out += bytes([t, ln]) + body
+    return out
+
+
+def random_ext(rnd, nxt, kind):
+    """One extension header of kind in front of nxt, often malformed."""
+    if kind in (0, 60):
+        return ext_header(nxt, kind, random_tlvs(rnd)) if rnd.random() < 0.8 \
+            else bytes([nxt, rnd.randrange(256)]) + \
+            bytes(rnd.randrange(256) for _ in range(rnd.choice((0, 6, 14))))
+    if kind == 43:      # Routing: type 0/2/3/4, segments left 0 or not
+        segs = rnd.choice((0, 0, 1, 2, 255))
+        n = rnd.choice((0, 1, 2))
+        return bytes([nxt, 2 * n, rnd.choice((0, 2, 3, 4, 253)), segs]) + \
+            bytes(4) + bytes(16 * n)
+    if kind == 44:      # Fragment: offset, M bit, id
+        return struct.pack("!BBHI", nxt, 0, rnd.choice((0, 1, 8, 0x1000)) |
+                           rnd.choice((0, 1)), rnd.randrange(1 << 32))
+    if kind == 51:      # AH with a bogus SPI
+        return bytes([nxt, 4, 0, 0]) + os.urandom(20)
+    return bytes([nxt, 0]) + os.urandom(6)
+
+
+def hostile6(rnd, src, dst, sport, dport):
+    """A hostile IPv6 packet for dport, as bytes for raw_ip6_socket()."""
+    flags = rnd.choice((sl.flags_num("S"), sl.flags_num("A"),
+                        sl.flags_num("R"), sl.flags_num("SA"),
+                        sl.flags_num("SF"), sl.flags_num("SR"),
+                        rnd.randrange(256)))
+    opts = bytes(rnd.randrange(256) for _ in range(rnd.choice((0, 4, 8,
+                                                                 20, 40))))
+    seg = sl.tcp_segment(src, dst, sport, dport, sl.rand32(), sl.rand32(),
+                         flags, opts=opts[:40],
+                         payload=os.urandom(rnd.choice((0, 0, 1, 100))),
+                         doff=rnd.choice((None, None, None, 0, 4, 5, 15)),
+                         badcsum=rnd.random() < 0.2,
+                         trunc=rnd.choice((None,) * 8 + (3, 12, 19)))
+    chain, nxt = b"", socket.IPPROTO_TCP
+    for _ in range(rnd.choice((0, 0, 1, 1, 2, 3))):
+        kind = rnd.choice(EXT_KINDS)
+        if kind in (59, 50, 135, 139, 140, 253):
+            nxt = kind      # an upper layer synq does not parse
+            continue
+        chain = random_ext(rnd, nxt, kind) + chain
+        nxt = kind
+    body = chain + seg
+    plen = len(body)
+    r = rnd.random()
+    if r < 0.05:
+        plen += rnd.choice((1, 8, 100))     # longer than the packet
+    elif r < 0.1:
+        plen = max(0, plen - rnd.choice((1, 8, 20)))  # shorter
+    return sl.ip6_header(src, dst, plen, nexthdr=nxt) + body
+
+
+def scenario_fuzz():
+    """ARGS.count hostile IPv6 packets against a synq listener, a real
+    connect() every 500: every connect is served, no packet makes a child,
+    v4-mapped sources are counted Malformed, the table stays within its
+    size, and its entries go when it closes."""
+    seed = int.from_bytes(os.urandom(4), "big") if ARGS.seed is None \
+        else ARGS.seed
+    log("seed %d" % seed)
+    import random
+    rnd = random.Random(seed)
+    port = 39800
+    sysctl("net.synq.syncookies", 1)
+    base = sl.slab_active("synq_entry6")
+    l = listener("synq", A6, "::", port, 0, backlog=1024)
+    with cli_ns().inside():
+        w = sl.raw_ip6_socket()
+    s0 = synq_stats()
+    mapped = connects = 0
+    errors = []
+    for i in range(ARGS.count):
+        if rnd.random() < 0.02:     # a valid SYN from a v4-mapped source
+            src = "::ffff:10.%d.%d.%d" % (rnd.randrange(256),
+                                          rnd.randrange(256),
+                                          rnd.randrange(1, 255))
+            seg = sl.tcp_segment(src, ARGS.srv_ip6, 44000 + i % 1000, port,
+                                 sl.rand32(), 0, sl.flags_num("S"))
+            pkt = sl.ip6_header(src, ARGS.srv_ip6, len(seg)) + seg
+            mapped += 1
+        else:
+            src = "fd00:5::%x:%x" % (rnd.randrange(1, 65536),
+                                     rnd.randrange(65536))
+            pkt = hostile6(rnd, src, ARGS.srv_ip6, 44000 + i % 1000,
+                           rnd.choice((port, port, port, port + 1)))
+        try:
+            w.sendto(pkt, (ARGS.srv_ip6, 0))
+        except OSError:
+            pass    # the client's own stack refused it: nothing sent
+        if i % 500 == 499:
+            connects += 1
+            echo_errors, _ = run_echo(l, ARGS.srv_ip6, port, 1, False)
+            errors += echo_errors
+    w.close()
+    time.sleep(0.5)
+    info = sl.synq_info(l)
+    s1 = synq_stats()
+    delta = {k: s1[k] - s0[k] for k in s1 if s1[k] != s0[k]}
+    log("%d packets, %d connects, %d v4-mapped SYNs; SYNQ_INFO qlen %d of "
+        "%d, accepted %d; counters moved: %s" %
+        (ARGS.count, connects, mapped, info["qlen"], info["nr_table_entries"],
+         info["accepted"], delta))
+    check(not errors, "every connect served: %s" % errors[:3])
+    check(info["accepted"] == connects, "children: %d, connects %d" %
+          (info["accepted"], connects))
+    check(info["ack_backlog"] == 0, "no child from a hostile packet "
+          "(ack_backlog %d)" % info["ack_backlog"])
+    check(delta.get("Malformed", 0) == mapped, "Malformed +%d, v4-mapped "
+          "SYNs %d" % (delta.get("Malformed", 0), mapped))
+    check(info["qlen"] <= info["nr_table_entries"], "qlen within the table")
+    l.close()
+    n = wait_slab("synq_entry6", base, 3)
+    check(n <= base, "close(): synq_entry6 back to %d (is %d)" % (base, n))
+
+
+# --- hold: pending entries left to process exit --------------------------------
+
+def scenario_hold():
+    """A listener with --count pending IPv6 entries (spoofed SYNs); writes
+    --ready-file, then waits for --hold-file and exits without close()."""
+    l = listener("synq", A6, "::", 39700, 0, backlog=4096)
+    flood6(ARGS.srv_ip6, 39700, ARGS.count, prefix="fd00:3::")
+    end = time.time() + 10
+    while sl.synq_info(l)["qlen"] < ARGS.count and time.time() < end:
+        time.sleep(0.1)
+    q = sl.synq_info(l)["qlen"]
+    check(q == ARGS.count, "%d pending IPv6 entries (qlen %d)" % (ARGS.count, q))
+    with open(ARGS.ready_file, "w") as f:
+        f.write("%d\n" % q)
+    while not os.path.exists(ARGS.hold_file):
+        time.sleep(0.1)
+    os._exit(1 if BAD else 0)
+
+
 # --- proc -------------------------------------------------------------------
 
 def scenario_proc():
@@ -867,6 +1077,9 @@ def scenario_proc():
 
 
 SCENARIOS = {
+    "fuzz": scenario_fuzz,
+    "firewall": scenario_firewall,
+    "hold": scenario_hold,
     "proc": scenario_proc,
     "ports": scenario_ports,
     "v6only": scenario_v6only,
@@ -893,6 +1106,10 @@ def main():
     ap.add_argument("--kind", default="synq", choices=("tcp", "synq"))
     ap.add_argument("--seq", type=int, default=1000)
     ap.add_argument("--conc", type=int, default=200)
+    ap.add_argument("--count", type=int, default=500)
+    ap.add_argument("--seed", type=int)
+    ap.add_argument("--ready-file")
+    ap.add_argument("--hold-file")
     ARGS = ap.parse_args()
     SCENARIOS[ARGS.scenario]()
     if BAD:

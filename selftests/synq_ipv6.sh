@@ -8,16 +8,29 @@
 # v4-mapped clients), cookies, a spoofed IPv6 SYN flood against a tiny
 # table, a raw IPv6 peer's handshake (options, traffic class, flow label,
 # duplicate SYN, RST, expiry), extension headers on the final ACK, accept
-# queue overflow, and pending IPv6 entries at close().  The scenarios are
-# selftests/synq_ipv6.py.
+# queue overflow, ip6 firewall chains at every priority, pending IPv6
+# entries at close(), at netns exit and at rmmod.  The scenarios are
+# selftests/synq_ipv6.py.  Unloads and reloads synq ($SYNQ_KO) on the way.
 
 . "$(dirname "$0")/lib.sh"
 
 require_root
-require_cmd ip nft python3
+require_cmd ip nft python3 insmod rmmod
 require_synq
 
+# static_neigh NS1 DEV1 ADDR1 NS2 DEV2 ADDR2: each end knows the other's
+# link-layer address: a burst of raw packets to a neighbour still being
+# resolved is mostly dropped (its queue holds a few).
+static_neigh() {
+	ip -n "$1" neigh replace "$6" dev "$2" \
+		lladdr "$(ip netns exec "$4" cat "/sys/class/net/$5/address")" &&
+	ip -n "$4" neigh replace "$3" dev "$5" \
+		lladdr "$(ip netns exec "$1" cat "/sys/class/net/$2/address")"
+}
+
 setup_pair6 || ksft_fail_all "cannot create the test namespaces (veth?)"
+static_neigh "$NS_CLI" veth0 "$CLI_IP6" "$NS_SRV" veth0 "$SRV_IP6" ||
+	ksft_fail_all "static IPv6 neighbours"
 ip netns exec "$NS_SRV" sysctl -qw net.synq.max_syn_backlog=1024 ||
 	ksft_fail_all "no net.synq sysctls in a new netns"
 ip netns exec "$NS_SRV" sysctl -qw net.synq.syncookies=0
@@ -34,11 +47,11 @@ ip netns exec "$NS_CLI" nft -f - <<-NFT || ksft_fail_all "nft"
 		}
 		chain in {
 			type filter hook input priority 0; policy accept;
-			ip6 daddr { fd00:2::/64, fd00:3::/64 } drop
+			ip6 daddr { fd00:2::/64, fd00:3::/64, fd00:5::/64 } drop
 		}
 	}
 NFT
-for net in fd00:2::/64 fd00:3::/64; do
+for net in fd00:2::/64 fd00:3::/64 fd00:5::/64; do
 	ip -n "$NS_SRV" -6 route add "$net" via "$CLI_IP6" ||
 		ksft_fail_all "no route to the spoofed sources $net"
 done
@@ -73,7 +86,87 @@ check_overflow() { py overflow; }
 check_lifecycle() { py lifecycle; }
 
 check_proc() { py proc; }
+check_firewall() { py firewall; }
+check_fuzz() {
+	local n=20000
+	[ "${SYNQ_DEBUG_KERNEL:-0}" = 1 ] && n=5000
+	py fuzz --count "$n" ${SYNQ_FUZZ_SEED:+--seed "$SYNQ_FUZZ_SEED"}
+}
 
+# hold NS [SRV_IP6 CLI_IP6]: start the "hold" scenario in NS (a listener
+# with NHOLD pending IPv6 entries, SYNs from NS_CLI) in the background;
+# HOLD_PID is its pid.
+NHOLD=500
+hold() {
+	rm -f "$TMPD/hold.ready" "$TMPD/hold.go"
+	python3 "$SYNQ_SELFTESTS/synq_ipv6.py" hold --cli "$NS_CLI" --srv "$1" \
+		--cli-ip "$CLI_IP" --srv-ip "$SRV_IP" --cli-ip6 "${3:-$CLI_IP6}" \
+		--srv-ip6 "${2:-$SRV_IP6}" --count "$NHOLD" --ready-file "$TMPD/hold.ready" \
+		--hold-file "$TMPD/hold.go" > "$TMPD/hold.log" 2>&1 &
+	HOLD_PID=$!
+	# shellcheck disable=SC2064 # the pid of now
+	trap "kill $HOLD_PID 2>/dev/null || true" EXIT
+	wait_until 60 test -s "$TMPD/hold.ready" &&
+		[ "$(cat "$TMPD/hold.ready")" = "$NHOLD" ] ||
+		{ sed 's/^/# /' "$TMPD/hold.log"; fail "no listener with $NHOLD entries"; }
+}
+
+entry6_slab_gone() {
+	! grep -q '^synq_entry6 ' /proc/slabinfo
+}
+
+refcnt_is() {
+	[ "$(cat /sys/module/synq/refcnt 2>/dev/null)" = "$1" ]
+}
+
+# The listener's process exits with NHOLD IPv6 entries pending, and synq
+# is removed at once: rmmod waits for the table's free, and the
+# synq_entry6 cache goes with the module (one left with objects in it
+# would WARN, which stops the VM).
+check_rmmod() {
+	local rc=0
+	hold "$NS_SRV"
+	log "synq_entry6 in use: $(slab_active synq_entry6)"
+	[ "$(slab_active synq_entry6)" -ge "$NHOLD" ] ||
+		fail "fewer than $NHOLD objects in synq_entry6"
+	touch "$TMPD/hold.go"
+	wait "$HOLD_PID" || { sed 's/^/# /' "$TMPD/hold.log"; rc=1; }
+	wait_until 10 refcnt_is 0 || fail "synq still referenced"
+	rmmod synq || fail "rmmod synq failed right after the close"
+	entry6_slab_gone || fail "the synq_entry6 cache outlived rmmod" || rc=1
+	insmod "$SYNQ_KO" || fail "insmod $SYNQ_KO failed"
+	return "$rc"
+}
+
+# A namespace deleted under a live IPv6 listener with pending entries:
+# when its last user (the listener's process) goes, the netns exits and
+# every entry is freed.
+check_netns_exit() {
+	local base ns_x
+	base=$(slab_active synq_entry6)
+	setup_ns NS_X
+	ip link add veth1 netns "$NS_X" type veth peer name veth1 netns "$NS_CLI"
+	ip -n "$NS_X" addr add fd00:4::2/64 dev veth1 nodad
+	ip -n "$NS_CLI" addr add fd00:4::1/64 dev veth1 nodad
+	ip -n "$NS_X" link set veth1 up
+	ip -n "$NS_CLI" link set veth1 up
+	ip -n "$NS_X" -6 route add fd00:3::/64 via fd00:4::1
+	static_neigh "$NS_CLI" veth1 fd00:4::1 "$NS_X" veth1 fd00:4::2
+	# Room for NHOLD entries in a table less than half full (a fuller one
+	# ages its entries out early, as Linux 4.3's did).
+	ip netns exec "$NS_X" sysctl -qw net.synq.max_syn_backlog=1024
+	hold "$NS_X" fd00:4::2 fd00:4::1
+	log "synq_entry6 in use: $(slab_active synq_entry6) (was $base)"
+	ns_x=$NS_X
+	ip netns del "$ns_x"	# its name; the netns lives while the process does
+	kill -9 "$HOLD_PID"
+	wait "$HOLD_PID" 2>/dev/null || true
+	wait_until 10 slab_at_most synq_entry6 "$base" ||
+		fail "synq_entry6 at $(slab_active synq_entry6), not back to $base"
+}
+
+# synq_ipv6.sh [NAME...]: only the subtests whose check_NAME is given.
+KSFT_ONLY=("$@")
 run_selected "IPv6: port conflicts of IPv4, dual-stack and V6ONLY listeners as TCP's" check_ports
 run_selected "IPv6: V6ONLY and bindv6only as TCP: v4-mapped or refused" check_v6only
 run_selected "IPv6: 1000 sequential, 200 concurrent, 8 MiB both ways, v4-mapped clients" check_traffic
@@ -84,4 +177,8 @@ run_selected "IPv6: extension headers on the final ACK as TCP" check_exthdr
 run_selected "IPv6: accept queue overflow, abort_on_overflow 0 and 1" check_overflow
 run_selected "IPv6: pending entries freed at close()" check_lifecycle
 run_selected "IPv6: /proc/net/synq and ss show IPv6 listeners" check_proc
+run_selected "IPv6: ip6 input chains at every priority drop the final ACK as for TCP" check_firewall
+run_selected "IPv6: netns deleted under a listener with pending entries: all freed" check_netns_exit
+run_selected "IPv6: hostile packets (extension headers, lengths, v4-mapped)" check_fuzz
+run_selected "IPv6: rmmod right after a close with 500 pending IPv6 entries" check_rmmod
 ksft_exit
