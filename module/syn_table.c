@@ -9,8 +9,8 @@
  * are RCU lists, so lookups take no lock, and writers take one of up to 256
  * hashed bucket locks, so SYNs for different buckets rarely contend.  A
  * bucket is one pointer, for two entries when the table is full, and an
- * entry 48 bytes in its slab (72 for IPv6): memory per pending SYN stays
- * under a fifth of a request_sock's.
+ * entry 56 bytes in its slab (80 for IPv6): memory per pending SYN is a
+ * sixth (IPv6: a quarter) of a request_sock's.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
