@@ -32,6 +32,8 @@ Scenarios (exit 0: every check held; each failed check is printed):
   proc      /proc/net/synq and ss show IPv6 listeners
   firewall  an ip6 input chain at priority -300 to 300 drops the final
             ACK: no child until it is gone, as for TCP
+  checks    IPV6_MINHOPCOUNT and socket filters as TCP's; TCP_MD5SIG and
+            SO_REUSEPORT refused (EOPNOTSUPP); SOL_SYNQ and SYNQ_INFO
   fuzz      --count hostile IPv6 packets (extension header chains, good and
             bad, fragments, AH, bad payload lengths, hostile TCP headers,
             v4-mapped sources) with real connects among them
@@ -894,6 +896,75 @@ def scenario_firewall():
               "TCP oracle, priority %d: %s" % (prio, got["tcp"]))
 
 
+# --- listener checks ------------------------------------------------------------
+
+IPV6_MINHOPCOUNT = 73
+
+
+def checks_run(kind, port, setup):
+    """Whether an IPv6 client is served by a kind listener that setup(l)
+    configured, and TcpExt TCPMinTTLDrop's change."""
+    l = listener(kind, A6, "::", port, 0)
+    setup(l)
+    m0 = tcp_mibs()
+    try:
+        c = connect(ARGS.srv_ip6, port, timeout=2)
+        rdy, _, _ = select.select([l], [], [], 1.5)
+        got = "served" if rdy else "not served"
+        c.close()
+    except OSError as e:
+        got = errname(e)
+    m1 = tcp_mibs()
+    l.close()
+    return got, m1["TcpExt.TCPMinTTLDrop"] - m0["TcpExt.TCPMinTTLDrop"]
+
+
+def scenario_checks():
+    """IPv6's listener checks, as TCP's: IPV6_MINHOPCOUNT, a socket filter;
+    and what synq refuses on IPv6 sockets."""
+    cases = [
+        ("IPV6_MINHOPCOUNT 255", lambda l: l.setsockopt(V6, IPV6_MINHOPCOUNT,
+                                                        255)),
+        ("IPV6_MINHOPCOUNT 1", lambda l: l.setsockopt(V6, IPV6_MINHOPCOUNT,
+                                                      1)),
+        ("a socket filter dropping all", lambda l: sl.attach_filter(
+            l, [(0x06, 0, 0, 0)])),
+    ]
+    port = 39900
+    for name, setup in cases:
+        got = {}
+        for kind in kinds():
+            got[kind] = checks_run(kind, port, setup)
+            port += 1
+        log("%s: TCP %s, synq %s" % (name, got["tcp"], got["synq"]))
+        check(got["tcp"] == got["synq"], "%s: synq %s, TCP %s" %
+              (name, got["synq"], got["tcp"]))
+    # Refused on an IPv6 synq socket, loudly: TCP-MD5 (synq signs IPv4
+    # only), SO_REUSEPORT (as on IPv4).
+    with srv_ns().inside():
+        s = socket.socket(A6, socket.SOCK_STREAM, sl.IPPROTO_SYNQ)
+    sa = struct.pack("=H", A6) + bytes(26)
+    md5 = sa.ljust(128, b"\0") + struct.pack("=BBHi", 0, 0, 4, 0) + \
+        b"key!".ljust(80, b"\0")
+    check(outcome(lambda: s.setsockopt(socket.IPPROTO_TCP, 14, md5)) ==
+          os.strerror(95), "TCP_MD5SIG on an IPv6 synq socket: EOPNOTSUPP")
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    check(outcome(lambda: s.bind(("::", 39990))) == os.strerror(95),
+          "SO_REUSEPORT on an IPv6 synq socket: bind() EOPNOTSUPP")
+    s.close()
+    # The SOL_SYNQ options and SYNQ_INFO, as on IPv4.
+    l = listener("synq", A6, "::", 39991, 0, backlog=9)
+    sl.set_synq_opt(l, sl.SYNQ_SYNCOOKIES, 2)
+    info = sl.synq_info(l)
+    check(sl.get_synq_opt(l, sl.SYNQ_SYNCOOKIES) == 2 and
+          info["syncookies"] == 2 and info["max_ack_backlog"] == 9 and
+          info["state"] == 10,
+          "SOL_SYNQ and SYNQ_INFO on IPv6: %s" % info)
+    check(outcome(lambda: sl.set_synq_opt(l, sl.SYNQ_SYNCOOKIES, 3)) ==
+          os.strerror(22), "SYNQ_SYNCOOKIES 3: EINVAL")
+    l.close()
+
+
 # --- fuzz -------------------------------------------------------------------
 
 EXT_KINDS = (0, 60, 43, 44, 51, 50, 59, 135, 139, 140, 253)
@@ -1077,6 +1148,7 @@ def scenario_proc():
 
 
 SCENARIOS = {
+    "checks": scenario_checks,
     "fuzz": scenario_fuzz,
     "firewall": scenario_firewall,
     "hold": scenario_hold,

@@ -87,6 +87,7 @@ check_lifecycle() { py lifecycle; }
 
 check_proc() { py proc; }
 check_firewall() { py firewall; }
+check_checks() { py checks; }
 check_fuzz() {
 	local n=20000
 	[ "${SYNQ_DEBUG_KERNEL:-0}" = 1 ] && n=5000
@@ -179,6 +180,7 @@ run_selected "IPv6: pending entries freed at close()" check_lifecycle
 run_selected "IPv6: /proc/net/synq and ss show IPv6 listeners" check_proc
 run_selected "IPv6: ip6 input chains at every priority drop the final ACK as for TCP" check_firewall
 run_selected "IPv6: netns deleted under a listener with pending entries: all freed" check_netns_exit
+run_selected "IPv6: IPV6_MINHOPCOUNT, socket filter as TCP; MD5, reuseport refused; SOL_SYNQ" check_checks
 run_selected "IPv6: hostile packets (extension headers, lengths, v4-mapped)" check_fuzz
 run_selected "IPv6: rmmod right after a close with 500 pending IPv6 entries" check_rmmod
 ksft_exit
