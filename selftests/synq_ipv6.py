@@ -331,25 +331,24 @@ def bulk(l, addr, port, size):
     data_up, data_down = os.urandom(size), os.urandom(size)
     got = {}
 
+    def exchange(sk, data, key):
+        """Send data on sk while receiving size bytes: their digest."""
+        w = threading.Thread(target=sk.sendall, args=(data,))
+        w.start()
+        got[key] = hashlib.sha256(recv_all(sk, size)).digest()
+        w.join()
+        sk.shutdown(socket.SHUT_WR)
+
     def server():
         a, _ = accept(l, timeout=30)
         with a:
-            w = threading.Thread(target=a.sendall, args=(data_down,))
-            w.start()
-            got["up"] = hashlib.sha256(recv_all(a, size)).digest()
-            w.join()
-            a.shutdown(socket.SHUT_WR)
+            exchange(a, data_down, "up")
             a.recv(1)
 
     t = threading.Thread(target=server)
     t.start()
-    c = connect(addr, port, timeout=60)
-    with c:
-        w = threading.Thread(target=c.sendall, args=(data_up,))
-        w.start()
-        got["down"] = hashlib.sha256(recv_all(c, size)).digest()
-        w.join()
-        c.shutdown(socket.SHUT_WR)
+    with connect(addr, port, timeout=60) as c:
+        exchange(c, data_up, "down")
     t.join(120)
     return got.get("up") == hashlib.sha256(data_up).digest() and \
         got.get("down") == hashlib.sha256(data_down).digest()
@@ -391,10 +390,7 @@ def scenario_traffic():
 # --- cookies ----------------------------------------------------------------
 
 def cookie_mode(kind, on):
-    if kind == "synq":
-        sysctl("net.synq.syncookies", 2 if on else 1)
-    else:
-        sysctl("net.ipv4.tcp_syncookies", 2 if on else 1)
+    knob(kind, "syncookies", 2 if on else 1)
 
 
 def scenario_cookies():
@@ -546,6 +542,27 @@ def wait_seg(r, sport, dport, timeout, want=None):
     return None
 
 
+def raw_seg(r, sport, port, seq, ack, flags, **kw):
+    """Send one segment of the raw peer's flow sport -> port; it."""
+    seg = sl.tcp_segment(ARGS.cli_ip6, ARGS.srv_ip6, sport, port, seq, ack,
+                         sl.flags_num(flags), **kw)
+    r.sendto(seg, (ARGS.srv_ip6, 0))
+    return seg
+
+
+def raw_syn(r, sport, port, opts=None):
+    """The raw peer's SYN: (its ISN, the SYN's bytes, the SYN-ACK or None)."""
+    isn = sl.rand32()
+    syn = raw_seg(r, sport, port, isn, 0, "S",
+                  opts=sl.linux_options(mss=1400) if opts is None else opts)
+    return isn, syn, wait_seg(r, port, sport, 5, "SA")
+
+
+def knob(kind, name, value):
+    """net.synq.NAME for synq, net.ipv4.tcp_NAME for TCP."""
+    sysctl(("net.synq." if kind == "synq" else "net.ipv4.tcp_") + name, value)
+
+
 def opt_kinds(p):
     return [k for k in p["options"]["kinds"] if k != sl.TCPOPT_NOP]
 
@@ -555,12 +572,9 @@ def rawpeer_run(kind, port):
     out = {}
     l = raw_handshake_listener(kind, port, 0x28)
     r = raw6()
-    sport, isn = 41000 + (port % 100), sl.rand32()
-    opts = sl.linux_options(mss=1400, sack=True, ts=(1000, 0), ws=7)
-    syn = sl.tcp_segment(ARGS.cli_ip6, ARGS.srv_ip6, sport, port, isn, 0,
-                         sl.flags_num("S"), opts=opts)
-    r.sendto(syn, (ARGS.srv_ip6, 0))
-    sa = wait_seg(r, port, sport, 5, "SA")
+    sport = 41000 + (port % 100)
+    isn, syn, sa = raw_syn(r, sport, port, sl.linux_options(
+        mss=1400, sack=True, ts=(1000, 0), ws=7))
     if not check(sa is not None, "%s: a SYN-ACK" % kind):
         return out
     out["ack"] = sa["ack"] == isn + 1
@@ -589,10 +603,8 @@ def rawpeer_run(kind, port):
     # The final ACK with data: the child answers with the same label.
     ts = sa["options"].get("ts")
     aopts = sl.linux_options(ts=(1001, ts[0])) if ts else b""
-    ack = sl.tcp_segment(ARGS.cli_ip6, ARGS.srv_ip6, sport, port, isn + 1,
-                         sa["seq"] + 1, sl.flags_num("PA"), opts=aopts,
-                         payload=b"hello", window=1000)
-    r.sendto(ack, (ARGS.srv_ip6, 0))
+    raw_seg(r, sport, port, isn + 1, sa["seq"] + 1, "PA", opts=aopts,
+            payload=b"hello", window=1000)
     a, peer = accept(l, timeout=5)
     out["peer"] = (peer[0], peer[1] == sport)
     out["data"] = a.recv(5)
@@ -611,20 +623,12 @@ def rawpeer_rst_expiry(kind, port):
     """An RST in window removes the pending SYN; synack_retries 1: the
     entry expires.  What was seen."""
     out = {}
-    if kind == "synq":
-        sysctl("net.synq.synack_retries", 1)
-    else:
-        sysctl("net.ipv4.tcp_synack_retries", 1)
+    knob(kind, "synack_retries", 1)
     l = listener(kind, A6, "::", port, 0)
     r = raw6()
-    sport, isn = 42000 + (port % 100), sl.rand32()
-    syn = sl.tcp_segment(ARGS.cli_ip6, ARGS.srv_ip6, sport, port, isn, 0,
-                         sl.flags_num("S"), opts=sl.linux_options(mss=1400))
-    r.sendto(syn, (ARGS.srv_ip6, 0))
-    sa = wait_seg(r, port, sport, 5, "SA")
-    rst = sl.tcp_segment(ARGS.cli_ip6, ARGS.srv_ip6, sport, port, isn + 1,
-                         0, sl.flags_num("R"))
-    r.sendto(rst, (ARGS.srv_ip6, 0))
+    sport = 42000 + (port % 100)
+    isn, syn, sa = raw_syn(r, sport, port)
+    raw_seg(r, sport, port, isn + 1, 0, "R")
     time.sleep(0.3)
     # After the RST the SYN is new: a SYN-ACK with a fresh entry, and then
     # no retransmission after the first (synack_retries 1) but one.
@@ -637,9 +641,7 @@ def rawpeer_rst_expiry(kind, port):
     out["first_synack"] = sa is not None
     if kind == "synq":
         out["qlen_end"] = sl.synq_info(l)["qlen"]
-        sysctl("net.synq.synack_retries", 5)
-    else:
-        sysctl("net.ipv4.tcp_synack_retries", 5)
+    knob(kind, "synack_retries", 5)
     log("%s: %d SYN-ACKs in %.1f s after the RST" % (kind, n, time.time() - t0))
     l.close()
     r.close()
@@ -691,11 +693,8 @@ def exthdr_run(kind, port, hbh, dst):
     with cli_ns().inside():
         w = sl.raw_ip6_socket()
     w.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, RAW_MARK)
-    sport, isn = 43000 + (port % 100), sl.rand32()
-    syn = sl.tcp_segment(ARGS.cli_ip6, ARGS.srv_ip6, sport, port, isn, 0,
-                         sl.flags_num("S"), opts=sl.linux_options(mss=1400))
-    r.sendto(syn, (ARGS.srv_ip6, 0))
-    sa = wait_seg(r, port, sport, 5, "SA")
+    sport = 43000 + (port % 100)
+    isn, _, sa = raw_syn(r, sport, port)
     if sa is None:
         l.close()
         return "no SYN-ACK"
@@ -757,17 +756,11 @@ def overflow_run(kind, port, abort):
     meets the full queue.  What it is answered with, and how many children
     accept() gets once it has made room for one and the raw peer has sent
     its ACK again."""
-    if kind == "synq":
-        sysctl("net.synq.abort_on_overflow", abort)
-    else:
-        sysctl("net.ipv4.tcp_abort_on_overflow", abort)
+    knob(kind, "abort_on_overflow", abort)
     l = listener(kind, A6, "::", port, 0, backlog=1)
     r = raw6()
-    sport, isn = 42500 + (port % 100), sl.rand32()
-    syn = sl.tcp_segment(ARGS.cli_ip6, ARGS.srv_ip6, sport, port, isn, 0,
-                         sl.flags_num("S"), opts=sl.linux_options(mss=1400))
-    r.sendto(syn, (ARGS.srv_ip6, 0))
-    sa = wait_seg(r, port, sport, 5, "SA")
+    sport = 42500 + (port % 100)
+    isn, _, sa = raw_syn(r, sport, port)
     cs = [connect(ARGS.srv_ip6, port, timeout=5) for _ in range(2)]
     time.sleep(0.3)
     ack = sl.tcp_segment(ARGS.cli_ip6, ARGS.srv_ip6, sport, port, isn + 1,
@@ -795,10 +788,7 @@ def overflow_run(kind, port, abort):
         c.close()
     l.close()
     r.close()
-    if kind == "synq":
-        sysctl("net.synq.abort_on_overflow", 0)
-    else:
-        sysctl("net.ipv4.tcp_abort_on_overflow", 0)
+    knob(kind, "abort_on_overflow", 0)
     return answer, n
 
 
