@@ -67,9 +67,9 @@ static bool __init synq_selftest_strayed(struct synq_table *a,
 	bb = &b->buckets[ba - a->buckets];
 	mark = synq_selftest_end(a, ba - a->buckets);
 	other.rport = htons(4243);
-	e[0]->t = tuple;
-	e[1]->t = other;
-	e[2]->t = other;
+	synq_tuple_copy(&e[0]->t, &tuple);
+	synq_tuple_copy(&e[1]->t, &other);
+	synq_tuple_copy(&e[2]->t, &other);
 	spin_lock_bh(synq_bucket_lock(a, ba));
 	synq_table_insert_locked(a, ba, e[0]);
 	synq_table_insert_locked(a, ba, e[1]);		/* head: e1, e0 */
