@@ -132,7 +132,8 @@ static int synq_reqsk_fill(struct synq_sock *ss, struct request_sock *req,
 	treq->rcv_nxt = e->irs + 1;
 	treq->snt_isn = e->iss;
 	treq->ts_off = e->tstamp_ok ? synq_ts_off(sn, &e->t) : 0;
-	treq->txhash = synq_txhash(ss, e);	/* the last SYN-ACK's */
+	/* IPv6: the last SYN-ACK's, its flow label; IPv4: TCP's random one. */
+	treq->txhash = e->t.v6 ? synq_txhash(ss, e) : net_tx_rndhash();
 	treq->syn_tos = TCP_SKB_CB(skb)->ip_dsfield;
 
 	*dst = synq_route(ss, &e->t, fl);

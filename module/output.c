@@ -256,7 +256,8 @@ static struct sk_buff *synq_build(const struct sock *tmpl,
 		th->check = tcp_v4_check(len, e->t.laddr, e->t.raddr,
 					 csum_partial(th, len, 0));
 	skb->ip_summed = CHECKSUM_NONE;
-	skb_set_hash(skb, txhash, PKT_HASH_TYPE_L4);
+	if (txhash)	/* IPv6: the flow label's source */
+		skb_set_hash(skb, txhash, PKT_HASH_TYPE_L4);
 	return skb;
 }
 
@@ -320,8 +321,9 @@ static int synq_send(struct synq_sock *ss, struct synq_entry *e, bool syn,
 		err = PTR_ERR(dst);
 		goto out;
 	}
+	/* IPv4 has no flow label: no keyed hash per SYN-ACK for it. */
 	skb = synq_build(tmpl, dst, e, syn, synq_md5_tuple_key(tmpl, &e->t),
-			 synq_txhash(ss, e));
+			 e->t.v6 ? synq_txhash(ss, e) : 0);
 	if (!skb) {
 		dst_release(dst);
 		SYNQ_INC_STATS(synq_pernet(net), SYNQ_MIB_NOMEM);
