@@ -189,7 +189,9 @@ static bool synq_listener_accepts(struct synq_seg *s, struct sk_buff *skb)
 		return false;
 	auth = synq_tcp_auth_opts(s->th, &md5);
 	if (auth == SYNQ_AUTH_BAD ||
-	    (auth == SYNQ_AUTH_MD5 && !synq_md5_inbound_ok(tmpl, skb, md5)))
+	    (auth == SYNQ_AUTH_MD5 &&
+	     !synq_md5_inbound_ok(tmpl, skb, &s->t, s->sdif ? s->dif : 0,
+				  md5)))
 		return false;
 	/* tcp_filter(): socket filter, cgroup BPF ingress, the LSM. */
 	if (sk_filter_trim_cap(tmpl, skb, s->th->doff * 4) ||

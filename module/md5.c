@@ -8,10 +8,13 @@
  * is TCP's own setsockopt on the template).  6.12 exports none of TCP's
  * MD5 helpers (EXPORT_IPV6_MOD with IPv6 built in), so the key lookup and
  * the digest are synq's copies, the same on every kernel:
- * synq_md5_lookup() mirrors __tcp_md5_do_lookup() for IPv4 and
- * synq_md5_digest() tcp_v4_md5_hash_skb(), over a shash "md5" whose
- * descriptor lives on the stack (softirq-safe, nothing shared but the tfm,
- * which an unkeyed hash does not write).
+ * synq_md5_lookup() mirrors __tcp_md5_do_lookup() and synq_md5_digest()
+ * tcp_v4_md5_hash_skb() and tcp_v6_md5_hash_skb(), over a shash "md5"
+ * whose descriptor lives on the stack (softirq-safe, nothing shared but
+ * the tfm, which an unkeyed hash does not write).  An IPv4 client of a
+ * dual-stack listener is signed with the AF_INET keys, which TCP_MD5SIG
+ * makes of v4-mapped addresses (tcp_v6_parse_md5_keys()), as TCP's
+ * tcp_request_sock_ipv4_ops finds them.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,6 +23,7 @@
 #include <linux/inetdevice.h>
 #include <net/l3mdev.h>
 #include <net/ip.h>
+#include <net/ipv6.h>
 #include <net/tcp.h>
 
 #include "md5.h"
@@ -63,13 +67,26 @@ static bool synq_md5_better(const struct tcp_md5sig_key *old,
 	return old->prefixlen < new->prefixlen;
 }
 
-/* __tcp_md5_do_lookup() for AF_INET, under RCU. */
+static bool synq_md5_addr_match(const struct tcp_md5sig_key *key,
+				const struct synq_tuple *t)
+{
+	__be32 mask;
+
+	if (t->v6)
+		return ipv6_prefix_equal(&key->addr.a6, &t->raddr6,
+					 key->prefixlen);
+	mask = inet_make_mask(key->prefixlen);
+	return (key->addr.a4.s_addr & mask) == (t->raddr & mask);
+}
+
+/* __tcp_md5_do_lookup() for @t's client, under RCU. */
 const struct tcp_md5sig_key *synq_md5_lookup(const struct sock *tmpl,
-					     int l3index, __be32 raddr)
+					     int l3index,
+					     const struct synq_tuple *t)
 {
 	const struct tcp_md5sig_key *key, *best = NULL;
 	const struct tcp_md5sig_info *md5sig;
-	__be32 mask;
+	int family = t->v6 ? AF_INET6 : AF_INET;
 
 	/* From softirq, or a timer: BH off is an RCU reader too. */
 	md5sig = rcu_dereference_check(tcp_sk(tmpl)->md5sig_info,
@@ -77,27 +94,26 @@ const struct tcp_md5sig_key *synq_md5_lookup(const struct sock *tmpl,
 	if (!md5sig)
 		return NULL;
 	hlist_for_each_entry_rcu(key, &md5sig->head, node) {
-		if (key->family != AF_INET)
+		if (key->family != family)
 			continue;
 		if ((key->flags & TCP_MD5SIG_FLAG_IFINDEX) &&
 		    key->l3index != l3index)
 			continue;
-		mask = inet_make_mask(key->prefixlen);
-		if ((key->addr.a4.s_addr & mask) == (raddr & mask) &&
-		    synq_md5_better(best, key))
+		if (synq_md5_addr_match(key, t) && synq_md5_better(best, key))
 			best = key;
 	}
 	return best;
 }
 
 /*
- * The key what synq sends to @raddr is signed with, as tcp_v4_md5_lookup()
- * finds it for a request: by the client's address and the l3mdev of the
- * listener's bound device (TCP takes the request's, the same unless an
- * unbound listener takes VRF traffic with tcp_l3mdev_accept).
+ * The key what synq sends on @t is signed with, as tcp_v4_md5_lookup() and
+ * tcp_v6_md5_lookup() find it for a request: by the client's address and
+ * the l3mdev of the listener's bound device (TCP takes the request's, the
+ * same unless an unbound listener takes VRF traffic with
+ * tcp_l3mdev_accept).
  */
 const struct tcp_md5sig_key *synq_md5_send_key(const struct sock *tmpl,
-					       __be32 raddr)
+					       const struct synq_tuple *t)
 {
 	int l3index;
 
@@ -105,34 +121,49 @@ const struct tcp_md5sig_key *synq_md5_send_key(const struct sock *tmpl,
 		return NULL;	/* the usual case, in one load */
 	l3index = l3mdev_master_ifindex_by_index(sock_net(tmpl),
 						 READ_ONCE(tmpl->sk_bound_dev_if));
-	return synq_md5_lookup(tmpl, l3index, raddr);
+	return synq_md5_lookup(tmpl, l3index, t);
 }
 
-/* tcp_v4_md5_hash_headers()'s pseudo-header. */
-struct synq_md5_pseudo {
-	__be32 saddr;
-	__be32 daddr;
-	u8 pad;
-	u8 protocol;
-	__be16 len;
+/* tcp_v4_md5_hash_headers()'s pseudo-header, or tcp_v6_md5_hash_headers(). */
+union synq_md5_pseudo {
+	struct tcp4_pseudohdr v4;
+	struct tcp6_pseudohdr v6;
 };
 
+/* The pseudo-header of a segment of @len bytes from @t's local end (@out). */
+static unsigned int synq_md5_pseudo(union synq_md5_pseudo *bp,
+				    const struct synq_tuple *t, bool out,
+				    unsigned int len)
+{
+	if (t->v6) {
+		bp->v6.saddr = out ? t->laddr6 : t->raddr6;
+		bp->v6.daddr = out ? t->raddr6 : t->laddr6;
+		bp->v6.len = cpu_to_be32(len);
+		bp->v6.protocol = cpu_to_be32(IPPROTO_TCP);
+		return sizeof(bp->v6);
+	}
+	bp->v4.saddr = out ? t->laddr : t->raddr;
+	bp->v4.daddr = out ? t->raddr : t->laddr;
+	bp->v4.pad = 0;
+	bp->v4.protocol = IPPROTO_TCP;
+	bp->v4.len = htons(len);
+	return sizeof(bp->v4);
+}
+
 /*
- * tcp_v4_md5_hash_skb(): pseudo-header, the TCP header without options and
- * with a zero checksum, the payload (@skb from @th's data offset on, or
- * none), the key.
+ * tcp_v4_md5_hash_skb(), tcp_v6_md5_hash_skb(): pseudo-header (of a
+ * segment on @t, sent if @out), the TCP header without options and with a
+ * zero checksum, the payload (@skb from @th's data offset on, or none),
+ * the key.
  */
-static int synq_md5_digest(u8 *out, const struct tcp_md5sig_key *key,
-			   __be32 saddr, __be32 daddr, const struct tcphdr *th,
-			   unsigned int len, struct sk_buff *skb)
+static int synq_md5_digest(u8 *sig, const struct tcp_md5sig_key *key,
+			   const struct synq_tuple *t, bool out,
+			   const struct tcphdr *th, unsigned int len,
+			   struct sk_buff *skb)
 {
 	SHASH_DESC_ON_STACK(desc, synq_md5_tfm);
-	struct synq_md5_pseudo bp = {
-		.saddr = saddr,
-		.daddr = daddr,
-		.protocol = IPPROTO_TCP,
-		.len = htons(len),
-	};
+	union synq_md5_pseudo bp;
+	unsigned int bplen = synq_md5_pseudo(&bp, t, out, len);
 	struct tcphdr hdr = *th;
 	u8 keylen = READ_ONCE(key->keylen);	/* as TCP: may change */
 	unsigned int consumed, chunk;
@@ -143,7 +174,7 @@ static int synq_md5_digest(u8 *out, const struct tcp_md5sig_key *key,
 	desc->tfm = synq_md5_tfm;
 	hdr.check = 0;
 	err = crypto_shash_init(desc) ?:
-	      crypto_shash_update(desc, (u8 *)&bp, sizeof(bp)) ?:
+	      crypto_shash_update(desc, (u8 *)&bp, bplen) ?:
 	      crypto_shash_update(desc, (u8 *)&hdr, sizeof(hdr));
 	if (!err && skb && skb->len > th->doff * 4) {
 		skb_prepare_seq_read(skb, th->doff * 4, skb->len, &st);
@@ -158,19 +189,20 @@ static int synq_md5_digest(u8 *out, const struct tcp_md5sig_key *key,
 	}
 	if (!err)
 		err = crypto_shash_update(desc, key->key, keylen) ?:
-		      crypto_shash_final(desc, out);
+		      crypto_shash_final(desc, sig);
 	shash_desc_zero(desc);
 	return err;
 }
 
-/* The signature of a segment synq sends, with no payload: @len its length. */
-int synq_md5_sign(u8 *sig, const struct tcp_md5sig_key *key, __be32 saddr,
-		  __be32 daddr, const struct tcphdr *th, unsigned int len)
+/* The signature of a segment synq sends on @t, with no payload: @len long. */
+int synq_md5_sign(u8 *sig, const struct tcp_md5sig_key *key,
+		  const struct synq_tuple *t, const struct tcphdr *th,
+		  unsigned int len)
 {
 	int err = -ENOKEY;
 
 	if (synq_md5_tfm)
-		err = synq_md5_digest(sig, key, saddr, daddr, th, len, NULL);
+		err = synq_md5_digest(sig, key, t, true, th, len, NULL);
 
 	if (err)
 		memset(sig, 0, 16);
@@ -178,23 +210,22 @@ int synq_md5_sign(u8 *sig, const struct tcp_md5sig_key *key, __be32 saddr,
 }
 
 /*
- * tcp_inbound_md5_hash() (6.1) for a segment to a pending connection,
- * skb->data at its TCP header: no key and no option, or a key and the
- * right signature.  Counted as TCP counts.
+ * tcp_inbound_md5_hash() (6.1) for a segment on @t, skb->data at its TCP
+ * header, which came in on @l3index (tcp_v4_rcv()'s and tcp_v6_rcv()'s
+ * sdif ? dif : 0): no key and no option, or a key and the right
+ * signature.  Counted as TCP counts.
  */
 bool synq_md5_inbound_ok(const struct sock *tmpl, struct sk_buff *skb,
+			 const struct synq_tuple *t, int l3index,
 			 const u8 *hash_location)
 {
 	const struct tcp_md5sig_key *key;
-	const struct iphdr *iph = ip_hdr(skb);
 	struct net *net = sock_net(tmpl);
 	u8 newhash[16];
 
 	if (!hash_location && !rcu_access_pointer(tcp_sk(tmpl)->md5sig_info))
 		return true;	/* the usual case, in one load */
-	/* IPv6: no keys (synq_md5_tuple_key()), so only NONE or UNEXPECTED. */
-	key = skb->protocol == htons(ETH_P_IP) ?
-	      synq_md5_lookup(tmpl, synq_md5_l3index(skb), iph->saddr) : NULL;
+	key = synq_md5_lookup(tmpl, l3index, t);
 	if (!key && !hash_location)
 		return true;
 	if (!hash_location) {
@@ -206,7 +237,7 @@ bool synq_md5_inbound_ok(const struct sock *tmpl, struct sk_buff *skb,
 		return false;
 	}
 	if (!synq_md5_tfm ||
-	    synq_md5_digest(newhash, key, iph->saddr, iph->daddr,
+	    synq_md5_digest(newhash, key, t, false,
 			    (const struct tcphdr *)skb->data, skb->len, skb) ||
 	    crypto_memneq(hash_location, newhash, 16)) {
 		__NET_INC_STATS(net, LINUX_MIB_TCPMD5FAILURE);

@@ -248,7 +248,7 @@ static struct sk_buff *synq_build(const struct sock *tmpl,
 							    &e->t) : 0);
 	/* A zero signature, as TCP's on failure: the peer drops the segment. */
 	if (md5)
-		synq_md5_sign(sig, md5, e->t.laddr, e->t.raddr, th, len);
+		synq_md5_sign(sig, md5, &e->t, th, len);
 	if (e->t.v6)
 		th->check = tcp_v6_check(len, &e->t.laddr6, &e->t.raddr6,
 					 csum_partial(th, len, 0));
@@ -322,7 +322,7 @@ static int synq_send(struct synq_sock *ss, struct synq_entry *e, bool syn,
 		goto out;
 	}
 	/* IPv4 has no flow label: no keyed hash per SYN-ACK for it. */
-	skb = synq_build(tmpl, dst, e, syn, synq_md5_tuple_key(tmpl, &e->t),
+	skb = synq_build(tmpl, dst, e, syn, synq_md5_send_key(tmpl, &e->t),
 			 e->t.v6 ? synq_txhash(ss, e) : 0);
 	if (!skb) {
 		dst_release(dst);

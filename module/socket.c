@@ -504,13 +504,13 @@ static int synq_getsockopt_synq(struct synq_sock *ss, int optname,
  * Listener options of TCP's that act on SYNs or on the handshake, which
  * synq's SYN path does not implement: refused, never silently ignored.
  */
-static bool synq_tcp_opt_unsupported(const struct sock *sk, int optname)
+static bool synq_tcp_opt_unsupported(int optname)
 {
 	switch (optname) {
 	case TCP_MD5SIG:
 	case TCP_MD5SIG_EXT:
-		/* TCP's keys, on the template; md5.c signs for IPv4 only */
-		return !synq_md5_usable() || sk->sk_family == AF_INET6;
+		/* TCP's keys, on the template; md5.c signs with them */
+		return !synq_md5_usable();
 	case TCP_FASTOPEN:
 	case TCP_FASTOPEN_KEY:
 	case TCP_SAVE_SYN:
@@ -528,7 +528,7 @@ static int synq_setsockopt(struct socket *sock, int level, int optname,
 	if (level == SOL_SYNQ)
 		return synq_setsockopt_synq(synq_sk(sock->sk), optname, optval,
 					    optlen);
-	if (level == SOL_TCP && synq_tcp_opt_unsupported(sock->sk, optname))
+	if (level == SOL_TCP && synq_tcp_opt_unsupported(optname))
 		return -EOPNOTSUPP;
 	err = tmpl->ops->setsockopt(tmpl, level, optname, optval, optlen);
 	/* IP_TOS sets the priority too, and SO_PRIORITY is read from us. */

@@ -208,7 +208,7 @@ static int synq_rcv_syn(struct synq_seg *s, struct sk_buff *skb,
 	}
 	synq_entry_init(s, skb, e);
 	/* tcp_synack_options(): MD5 and TS leave no room for SACK blocks. */
-	if (e->sack_ok && synq_md5_tuple_key(synq_tmpl(s->ss), &s->t))
+	if (e->sack_ok && synq_md5_send_key(synq_tmpl(s->ss), &s->t))
 		e->tstamp_ok = 0;
 	if (!e->iss)
 		e->iss = synq_isn(s->sn, &s->t);

@@ -45,9 +45,9 @@ struct synq_tuple {
  * A pending SYN: 44 bytes for IPv4 and 72 for IPv6, 56 and 80 in their
  * slabs (which keep their free pointer beside, not in, an object of a
  * SLAB_TYPESAFE_BY_RCU cache), where Linux spends 315 on a request_sock
- * of either family (none exists here until the final ACK).  An IPv4 entry ends after its IPv4 addresses
- * (SYNQ_ENTRY4_SIZE), in a slab of its own: only t.v6 entries have the
- * rest.  Chains are singly
+ * of either family (none exists here until the final ACK).  An IPv4 entry
+ * ends after its IPv4 addresses (SYNQ_ENTRY4_SIZE), in a slab of its own:
+ * only t.v6 entries have the rest.  Chains are singly
  * linked RCU lists ending in a "nulls" marker that names the bucket, and
  * entries come from SLAB_TYPESAFE_BY_RCU caches: one is freed at once, with
  * no RCU callback, and a lockless reader standing on it when it is reused

@@ -32,8 +32,12 @@ Scenarios (exit 0: every check held; each failed check is printed):
   proc      /proc/net/synq and ss show IPv6 listeners
   firewall  an ip6 input chain at priority -300 to 300 drops the final
             ACK: no child until it is gone, as for TCP
-  checks    IPV6_MINHOPCOUNT and socket filters as TCP's; TCP_MD5SIG and
-            SO_REUSEPORT refused (EOPNOTSUPP); SOL_SYNQ and SYNQ_INFO
+  checks    IPV6_MINHOPCOUNT and socket filters as TCP's; SO_REUSEPORT
+            refused (EOPNOTSUPP); SOL_SYNQ and SYNQ_INFO
+  md5       TCP_MD5SIG on dual-stack listeners: kernel clients (IPv6, and
+            IPv4 with a v4-mapped key) with the right key, a wrong one,
+            none, and cookies; a raw IPv6 peer's signed SYN-ACK and final
+            ACKs signed wrong, unsigned and right; the TCPMD5* counters
   fuzz      --count hostile IPv6 packets (extension header chains, good and
             bad, fragments, AH, bad payload lengths, hostile TCP headers,
             v4-mapped sources) with real connects among them
@@ -933,15 +937,9 @@ def scenario_checks():
         log("%s: TCP %s, synq %s" % (name, got["tcp"], got["synq"]))
         check(got["tcp"] == got["synq"], "%s: synq %s, TCP %s" %
               (name, got["synq"], got["tcp"]))
-    # Refused on an IPv6 synq socket, loudly: TCP-MD5 (synq signs IPv4
-    # only), SO_REUSEPORT (as on IPv4).
+    # Refused on an IPv6 synq socket, loudly, as on IPv4: SO_REUSEPORT.
     with srv_ns().inside():
         s = socket.socket(A6, socket.SOCK_STREAM, sl.IPPROTO_SYNQ)
-    sa = struct.pack("=H", A6) + bytes(26)
-    md5 = sa.ljust(128, b"\0") + struct.pack("=BBHi", 0, 0, 4, 0) + \
-        b"key!".ljust(80, b"\0")
-    check(outcome(lambda: s.setsockopt(socket.IPPROTO_TCP, 14, md5)) ==
-          os.strerror(95), "TCP_MD5SIG on an IPv6 synq socket: EOPNOTSUPP")
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     check(outcome(lambda: s.bind(("::", 39990))) == os.strerror(95),
           "SO_REUSEPORT on an IPv6 synq socket: bind() EOPNOTSUPP")
@@ -957,6 +955,142 @@ def scenario_checks():
     check(outcome(lambda: sl.set_synq_opt(l, sl.SYNQ_SYNCOOKIES, 3)) ==
           os.strerror(22), "SYNQ_SYNCOOKIES 3: EINVAL")
     l.close()
+
+
+# --- md5 --------------------------------------------------------------------
+
+MD5_MIBS = ("TCPMD5NotFound", "TCPMD5Unexpected", "TCPMD5Failure")
+
+
+def md5_moved(m0, m1):
+    """Which TcpExt TCPMD5* drop counters moved between m0 and m1."""
+    return ",".join(n for n in MD5_MIBS
+                    if m1["TcpExt." + n] != m0["TcpExt." + n]) or "none"
+
+
+def md5_client(kind, port, src6, srv_key, cli_key, key_for, cookies):
+    """A kernel client (IPv6 if src6, else IPv4) signing with cli_key, to
+    a dual-stack kind listener keyed srv_key for key_for: what it got
+    ("connected/accepted/echo", "timeout/none"...), and the counters."""
+    dst = ARGS.srv_ip6 if src6 else ARGS.srv_ip
+    if cookies:
+        cookie_mode(kind, True)
+    l = listener(kind, A6, "::", port, 0)
+    if srv_key:
+        sl.set_md5sig(l, key_for, srv_key)
+    m0 = tcp_mibs()
+    with cli_ns().inside():
+        c = socket.socket(A6 if src6 else socket.AF_INET, socket.SOCK_STREAM)
+    if cli_key:
+        sl.set_md5sig(c, dst, cli_key)
+    c.settimeout(3)
+    try:
+        c.connect((dst, port))
+        got = "connected"
+    except OSError as e:
+        got = "timeout" if isinstance(e, socket.timeout) else errname(e)
+    rdy, _, _ = select.select([l], [], [], 2 if got == "connected" else 0.1)
+    if rdy:
+        a, _ = accept(l)
+        c.sendall(b"ping")
+        a.sendall(a.recv(4))
+        got += "/accepted/" + ("echo" if recv_all(c, 4) == b"ping" else "no echo")
+        a.close()
+    else:
+        got += "/none"
+    c.close()
+    l.close()
+    if cookies:
+        cookie_mode(kind, False)
+    return got, md5_moved(m0, tcp_mibs())
+
+
+def md5_raw(kind, port):
+    """A raw IPv6 peer with the listener's key: its signed SYN's SYN-ACK,
+    then final ACKs signed with a wrong key, unsigned, and right (with
+    data): what each did."""
+    key = b"s3cret"
+    out = {}
+    l = listener(kind, A6, "::", port, 0)
+    sl.set_md5sig(l, ARGS.cli_ip6, key)
+    r = raw6()
+    sport = 43000 + port % 100
+    isn = sl.rand32()
+    raw_seg(r, sport, port, isn, 0, "S", md5key=key,
+            opts=sl.linux_options(mss=1400, sack=True, ts=(1000, 0), ws=7))
+    sa = wait_seg(r, port, sport, 5, "SA")
+    if not check(sa is not None, "%s: a SYN-ACK to the signed SYN" % kind):
+        return out
+    out["synack"] = "signed" if sl.tcp_md5_ok(sa, key) else "unsigned"
+    # (MD5 and SACK: no TS, as tcp_synack_options().)
+    out["opts"] = opt_kinds(sa)
+    ts = sa["options"].get("ts")
+    aopts = sl.linux_options(ts=(1001, ts[0])) if ts else b""
+    for name, k, data in (("wrong", b"wrong", b""), ("unsigned", None, b""),
+                          ("right", key, b"synq")):
+        m0 = tcp_mibs()
+        raw_seg(r, sport, port, isn + 1, sa["seq"] + 1, "PA" if data else "A",
+                opts=aopts, md5key=k, payload=data)
+        rdy, _, _ = select.select([l], [], [], 1.5 if data else 0.3)
+        got = "none"
+        if rdy:
+            a, _ = accept(l)
+            got = "accepted:%s" % a.recv(4).decode()
+            a.close()
+        out[name] = "%s %s" % (got, md5_moved(m0, tcp_mibs()))
+    r.close()
+    l.close()
+    return out
+
+
+def scenario_md5():
+    """TCP_MD5SIG on dual-stack listeners, synq against TCP."""
+    c6, c4 = ARGS.cli_ip6, ARGS.cli_ip
+    m4 = "::ffff:" + c4
+    ok = ("connected/accepted/echo", "none")
+    # name, IPv6 client, server key, client key, key for, cookies, TCP's
+    cases = [
+        ("IPv6, the right key", True, b"k3y", b"k3y", c6, False, ok),
+        ("IPv6, a wrong key", True, b"k3y", b"bad", c6, False,
+         ("timeout/none", "TCPMD5Failure")),
+        ("IPv6, no client key", True, b"k3y", None, c6, False,
+         ("timeout/none", "TCPMD5NotFound")),
+        ("IPv6, no listener key", True, None, b"k3y", c6, False,
+         ("timeout/none", "TCPMD5Unexpected")),
+        ("IPv6, a key for another address", True, b"k3y", None,
+         "fd00:1::99", False, ok),
+        ("IPv6, the right key, cookies", True, b"k3y", b"k3y", c6, True, ok),
+        ("IPv4, a v4-mapped key", False, b"k3y", b"k3y", m4, False, ok),
+        ("IPv4, a v4-mapped key, cookies", False, b"k3y", b"k3y", m4, True,
+         ok),
+        ("IPv4, a key for its IPv6 address only", False, b"k3y", b"k3y", c6,
+         False, ("timeout/none", "TCPMD5Unexpected")),
+    ]
+    port = 37600
+    for name, src6, skey, ckey, key_for, cookies, want in cases:
+        got = {}
+        for kind in kinds():
+            got[kind] = md5_client(kind, port, src6, skey, ckey, key_for,
+                                   cookies)
+            port += 1
+        log("%s: TCP %s, synq %s" % (name, got["tcp"], got["synq"]))
+        check(got["tcp"] == got["synq"], "%s: synq %s, TCP %s" %
+              (name, got["synq"], got["tcp"]))
+        check(got["tcp"] == want, "TCP oracle, %s: %s, want %s" %
+              (name, got["tcp"], want))
+    res = {}
+    for kind in kinds():
+        res[kind] = md5_raw(kind, port)
+        port += 1
+        log("%s: raw peer: %s" % (kind, res[kind]))
+    check(res["tcp"] == res["synq"], "raw peer: synq %s, TCP %s" %
+          (res["synq"], res["tcp"]))
+    # The SYN offered SACK and TS: MD5, MSS, SACK_PERM, WS and no TS.
+    check(res["tcp"] == {"synack": "signed", "opts": [19, 2, 4, 3],
+                         "wrong": "none TCPMD5Failure",
+                         "unsigned": "none TCPMD5NotFound",
+                         "right": "accepted:synq none"},
+          "TCP oracle, raw peer: %s" % res["tcp"])
 
 
 # --- fuzz -------------------------------------------------------------------
@@ -1156,6 +1290,7 @@ SCENARIOS = {
     "exthdr": scenario_exthdr,
     "overflow": scenario_overflow,
     "lifecycle": scenario_lifecycle,
+    "md5": scenario_md5,
 }
 
 

@@ -7,9 +7,10 @@
 # bindv6only, traffic (1000 sequential, 200 concurrent, 8 MiB both ways,
 # v4-mapped clients), cookies, a spoofed IPv6 SYN flood against a tiny
 # table, a raw IPv6 peer's handshake (options, traffic class, flow label,
-# duplicate SYN, RST, expiry), extension headers on the final ACK, accept
-# queue overflow, ip6 firewall chains at every priority, pending IPv6
-# entries at close(), at netns exit and at rmmod.  The scenarios are
+# duplicate SYN, RST, expiry), TCP-MD5 of both families, extension
+# headers on the final ACK, accept queue overflow, ip6 firewall chains at
+# every priority, pending IPv6 entries at close(), at netns exit and at
+# rmmod.  The scenarios are
 # selftests/synq_ipv6.py.  Unloads and reloads synq ($SYNQ_KO) on the way.
 
 . "$(dirname "$0")/lib.sh"
@@ -88,6 +89,7 @@ check_lifecycle() { py lifecycle; }
 check_proc() { py proc; }
 check_firewall() { py firewall; }
 check_checks() { py checks; }
+check_md5() { py md5; }
 check_fuzz() {
 	local n=20000
 	[ "${SYNQ_DEBUG_KERNEL:-0}" = 1 ] && n=2000
@@ -188,7 +190,8 @@ run_selected "IPv6: pending entries freed at close()" check_lifecycle
 run_selected "IPv6: /proc/net/synq and ss show IPv6 listeners" check_proc
 run_selected "IPv6: ip6 input chains at every priority drop the final ACK as for TCP" check_firewall
 run_selected "IPv6: netns deleted under a listener with pending entries: all freed" check_netns_exit
-run_selected "IPv6: IPV6_MINHOPCOUNT, socket filter as TCP; MD5, reuseport refused; SOL_SYNQ" check_checks
+run_selected "IPv6: IPV6_MINHOPCOUNT, socket filter as TCP; reuseport refused; SOL_SYNQ" check_checks
+run_selected "IPv6: TCP_MD5SIG, IPv6 and v4-mapped keys, signed handshakes as TCP" check_md5
 run_selected "IPv6: hostile packets (extension headers, lengths, v4-mapped)" check_fuzz
 run_selected "IPv6: rmmod right after a close with 500 pending IPv6 entries" check_rmmod
 ksft_exit

@@ -400,11 +400,17 @@ def tcp_md5_opt(raw):
 
 def tcp_md5_digest(src, dst, seg, key):
     """RFC 2385's signature of TCP segment seg (bytes) with key (bytes), as
-    tcp_v4_md5_hash_skb(): pseudo-header, the 20-byte header with a zero
-    checksum, the payload after the data offset, the key."""
+    tcp_v4_md5_hash_skb() (tcp_v6_md5_hash_skb() for addresses with a
+    colon): pseudo-header, the 20-byte header with a zero checksum, the
+    payload after the data offset, the key."""
     doff = (seg[12] >> 4) * 4
-    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + \
-        struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(seg))
+    if ":" in src:
+        pseudo = socket.inet_pton(socket.AF_INET6, src) + \
+            socket.inet_pton(socket.AF_INET6, dst) + \
+            struct.pack("!II", len(seg), socket.IPPROTO_TCP)
+    else:
+        pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + \
+            struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(seg))
     return hashlib.md5(pseudo + seg[:16] + b"\0\0" + seg[18:20] +
                        seg[doff:] + key).digest()
 
@@ -500,8 +506,8 @@ def parse_packet(pkt, t=None, csum=True, raw=False):
 
 def parse_segment(seg, src, dst, t=None, csum=True):
     """A TCP segment without its IP header (as an IPv6 raw socket receives
-    it), from src to dst -> the dict of parse_packet(), without ttl and
-    tos; None if it is not one."""
+    it), from src to dst -> the dict of parse_packet() with "seg", without
+    ttl and tos; None if it is not one."""
     if len(seg) < 20:
         return None
     sport, dport, seq, ack, off, fl, win, _, urg = \
@@ -512,7 +518,7 @@ def parse_segment(seg, src, dst, t=None, csum=True):
         "seq": seq, "ack": ack, "flags": flags_str(fl), "flagbits": fl,
         "window": win, "urg": urg, "doff": doff,
         "options": parse_options(seg[20:doff]),
-        "len": len(seg) - doff,
+        "len": len(seg) - doff, "seg": seg,
         "csum_ok": tcp_csum(src, dst, seg) == 0 if csum else None, "t": t,
     }
 
@@ -753,9 +759,14 @@ TCP_MD5SIG, TCP_MD5SIG_EXT, TCP_MD5SIG_FLAG_PREFIX = 14, 32, 1
 
 def set_md5sig(sock, addr, key, prefixlen=None):
     """TCP_MD5SIG (or, with prefixlen, TCP_MD5SIG_EXT with a prefix) for
-    IPv4 peer addr and key (bytes; b"" deletes): struct tcp_md5sig."""
-    sa = struct.pack("=H", socket.AF_INET) + struct.pack("!H", 0) + \
-        socket.inet_aton(addr)
+    peer addr (IPv4, or IPv6 with a colon: a sockaddr_in6) and key (bytes;
+    b"" deletes): struct tcp_md5sig."""
+    if ":" in addr:
+        sa = struct.pack("=H", socket.AF_INET6) + struct.pack("!HI", 0, 0) + \
+            socket.inet_pton(socket.AF_INET6, addr)
+    else:
+        sa = struct.pack("=H", socket.AF_INET) + struct.pack("!H", 0) + \
+            socket.inet_aton(addr)
     flags = 0 if prefixlen is None else TCP_MD5SIG_FLAG_PREFIX
     opt = TCP_MD5SIG if prefixlen is None else TCP_MD5SIG_EXT
     sock.setsockopt(socket.IPPROTO_TCP, opt, sa.ljust(128, b"\0") +
