@@ -19,6 +19,10 @@ Scenarios (exit 0: every check held; each failed check is printed):
   flood     a spoofed IPv6 SYN flood against a tiny table (SYNQ_MAX_SYN_BACKLOG
             16: 32 entries): the table
             never overflows, cookies answer, every legitimate client gets in
+  pause     the cookie pause on an IPv6 flood: begins, cookies only, ends
+  stale     (synq loaded with cookie_period=1) a stale IPv6 cookie refused
+  xfrm      an inbound xfrm block policy on the SYN, on the final ACK
+            (stateful, cookie), IPv6 and IPv4 to [::], as TCP's
   rawpeer   a raw IPv6 peer's handshake: SYN-ACK options, traffic class
             and flow label as TCP's, one flow label for the SYN-ACKs and
             the child, duplicate SYN, RST, retransmits and expiry
@@ -516,6 +520,108 @@ def scenario_flood():
     check(sent > 0, "cookies answered the flood")
     check(not errors, "every legitimate client got in: %s" % errors[:3])
     l.close()
+
+
+def scenario_pause():
+    """cookie_pause_threshold table-full IPv6 SYNs in a second start a
+    pause of cookie_pause_ms: cookies only, even with room; it ends, and
+    the kernel log names the listener's IPv6 address ([::])."""
+    thr, ms, extra, port = 20, 3000, 6, 35100
+    knobs = ("syncookies", "cookie_pause_threshold", "cookie_pause_ms",
+             "synack_retries")
+    with srv_ns().inside():
+        saved = {k: sl.read_sysctl("net.synq." + k) for k in knobs}
+    sysctl("net.synq.syncookies", 1)
+    sysctl("net.synq.cookie_pause_threshold", thr)
+    sysctl("net.synq.cookie_pause_ms", ms)
+    # Flood entries die at their first timeout (1 s), within the pause.
+    sysctl("net.synq.synack_retries", 0)
+    l = listener("synq", A6, "::", port, 0, backlog=8)
+    n = sl.synq_info(l)["nr_table_entries"]
+    s0 = synq_stats()
+    t0 = time.monotonic()
+    flood6(ARGS.srv_ip6, port, n + thr + extra)
+    time.sleep(0.2)
+    i1, s1 = sl.synq_info(l), synq_stats()
+    d = {k: s1[k] - s0[k] for k in ("CookiePauses", "PausedCookies",
+                                    "ReqQFullDoCookies", "SyncookiesSent")}
+    log("flood of %d: %s, SYNQ_INFO qlen %d paused %d" %
+        (n + thr + extra, d, i1["qlen"], i1["paused"]))
+    check(i1["paused"] == 1 and i1["pauses"] == 1 and i1["qlen"] == n and
+          d == {"CookiePauses": 1, "PausedCookies": extra,
+                "ReqQFullDoCookies": thr, "SyncookiesSent": thr + extra},
+          "the pause began after %d table-full SYNs" % thr)
+    end = time.monotonic() + 3
+    while sl.synq_info(l)["qlen"] and time.monotonic() < end:
+        time.sleep(0.05)
+    in_pause = time.monotonic() - t0 < ms / 1000.0 - 0.5
+    s2 = synq_stats()
+    flood6(ARGS.srv_ip6, port, 5, prefix="fd00:3::")
+    time.sleep(0.1)
+    i3, s3 = sl.synq_info(l), synq_stats()
+    if check(in_pause, "the table drained within the pause"):
+        check(i3["paused"] == 1 and i3["qlen"] == 0 and
+              s3["PausedCookies"] - s2["PausedCookies"] == 5,
+              "paused, room in the table: cookies only (qlen %d)" % i3["qlen"])
+    end = time.monotonic() + ms / 1000.0 + 8
+    while sl.synq_info(l)["paused"] and time.monotonic() < end:
+        time.sleep(0.05)
+    el = time.monotonic() - t0
+    check(not sl.synq_info(l)["paused"] and el > ms / 1000.0 - 0.1,
+          "the pause ended after %d ms (%.2f s)" % (ms, el))
+    s4 = synq_stats()
+    flood6(ARGS.srv_ip6, port, 1, prefix="fd00:5::")
+    time.sleep(0.1)
+    check(sl.synq_info(l)["qlen"] == 1 and
+          synq_stats()["PausedCookies"] == s4["PausedCookies"],
+          "after the pause a SYN gets an entry")
+    # The listener's own address: it is bound to [::].
+    needle = "SYN flood on [::]:%d goes on: cookies only for %d ms" % (
+        port, ms)
+    dmesg = subprocess.run(["dmesg"], capture_output=True, text=True).stdout
+    check(needle in dmesg, "kernel log: %s" % needle)
+    l.close()
+    for k, v in saved.items():
+        sysctl("net.synq." + k, v)
+
+
+def scenario_stale():
+    """With the module's cookie_period=1: an IPv6 cookie ACKed more than
+    5 s after its SYN-ACK is refused with an RST, one ACKed at once is
+    good."""
+    with open("/sys/module/synq/parameters/cookie_period") as f:
+        if not check(int(f.read()) == 1, "cookie_period=1"):
+            return
+    port = 34100
+    l = listener("synq", A6, "::", port, 0)
+    sl.set_synq_opt(l, sl.SYNQ_SYNCOOKIES, 2)
+    r = raw6()
+    old, fresh = 41600, 41601
+    isn_old, _, sa_old = raw_syn(r, old, port)
+    t_old = time.monotonic()
+    time.sleep(5.5)
+    isn_new, _, sa_new = raw_syn(r, fresh, port)
+    if not check(sa_old and sa_new, "SYN-ACKs for both flows"):
+        return
+    s0 = synq_stats()
+    raw_seg(r, fresh, port, isn_new + 1, sa_new["seq"] + 1, "A")
+    raw_seg(r, old, port, isn_old + 1, sa_old["seq"] + 1, "A")
+    age = time.monotonic() - t_old
+    rst = wait_seg(r, port, old, 2)
+    a, peer = accept(l, timeout=3)
+    s1 = synq_stats()
+    d = (s1["SyncookiesFailed"] - s0["SyncookiesFailed"],
+         s1["SyncookiesRecv"] - s0["SyncookiesRecv"])
+    log("old cookie ACKed %.2f s after its SYN-ACK: answered %s; "
+        "SyncookiesFailed, Recv %s; accepted port %d" %
+        (age, rst and rst["flags"], d, peer[1]))
+    check(age > 5 and rst is not None and "R" in rst["flags"],
+          "the stale cookie got an RST")
+    check(d == (1, 1) and peer[1] == fresh,
+          "only the fresh cookie made a child: %s, port %d" % (d, peer[1]))
+    a.close()
+    l.close()
+    r.close()
 
 
 # --- rawpeer ----------------------------------------------------------------
@@ -1093,6 +1199,135 @@ def scenario_md5():
           "TCP oracle, raw peer: %s" % res["tcp"])
 
 
+# --- xfrm -------------------------------------------------------------------
+
+def xfrm_policy(op, src, dst, port):
+    """ip xfrm policy op (add, delete) in the server's namespace: an
+    inbound policy for TCP from src to dst:port that blocks it."""
+    n = 128 if ":" in src else 32
+    cmd = ["ip", "xfrm", "policy", op, "src", "%s/%d" % (src, n),
+           "dst", "%s/%d" % (dst, n), "proto", "tcp", "dport", str(port),
+           "dir", "in"] + (["action", "block"] if op == "add" else [])
+    with srv_ns().inside():
+        subprocess.run(cmd, check=True)
+
+
+def xfrm_blocked():
+    """XfrmInPolBlock of the server's namespace."""
+    with srv_ns().inside(), open("/proc/net/xfrm_stat") as f:
+        for line in f:
+            k, v = line.split()
+            if k == "XfrmInPolBlock":
+                return int(v)
+    return None
+
+
+class RawPeer:
+    """The raw peer of either family in the client namespace: an IPv6 one
+    as raw6(); an IPv4 one (to the dual-stack listener) with a raw
+    IPPROTO_TCP socket, whose packets come with their IP header."""
+
+    def __init__(self, v6):
+        self.v6 = v6
+        self.src = ARGS.cli_ip6 if v6 else ARGS.cli_ip
+        self.dst = ARGS.srv_ip6 if v6 else ARGS.srv_ip
+        if v6:
+            self.r = raw6()
+        else:
+            with cli_ns().inside():
+                self.r = sl.raw_tcp_socket()
+            self.r.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, RAW_MARK)
+
+    def send(self, sport, port, seq, ack, flags, **kw):
+        seg = sl.tcp_segment(self.src, self.dst, sport, port, seq, ack,
+                             sl.flags_num(flags), **kw)
+        self.r.sendto(seg, (self.dst, 0))
+
+    def recv(self, timeout):
+        if self.v6:
+            return sl.recv_segment6(self.r, self.src, timeout)
+        self.r.settimeout(timeout)
+        try:
+            p = sl.parse_packet(self.r.recv(65535), csum=False)
+        except socket.timeout:
+            return None
+        return p if p and p["dst"] == self.src else {"sport": None}
+
+    def wait(self, sport, dport, timeout, want=None):
+        end = time.time() + timeout
+        while time.time() < end:
+            p = self.recv(end - time.time())
+            if p and p["sport"] == sport and p["dport"] == dport and \
+                    (want is None or p["flags"] == want):
+                return p
+        return None
+
+    def close(self):
+        self.r.close()
+
+
+def xfrm_run(kind, port, v6, cookies):
+    """An inbound xfrm block policy against a raw peer's flows to a kind
+    dual-stack listener: on its SYN, then on its final ACK only (added
+    after the SYN-ACK); then, the policy gone, that ACK again.  What each
+    did, and XfrmInPolBlock's change."""
+    out = {}
+    cookie_mode(kind, cookies)
+    l = listener(kind, A6, "::", port, 0)
+    p = RawPeer(v6)
+    sport = 43500 + port % 100
+    b0 = xfrm_blocked()
+    xfrm_policy("add", p.src, p.dst, port)
+    p.send(sport, port, sl.rand32(), 0, "S", opts=sl.linux_options(mss=1400))
+    out["syn"] = "SYN-ACK" if p.wait(port, sport, 1.5, "SA") else "none"
+    xfrm_policy("delete", p.src, p.dst, port)
+    isn = sl.rand32()
+    p.send(sport + 1, port, isn, 0, "S", opts=sl.linux_options(mss=1400))
+    sa = p.wait(port, sport + 1, 5, "SA")
+    if not check(sa is not None, "%s: a SYN-ACK with no policy" % kind):
+        return out
+    xfrm_policy("add", p.src, p.dst, port)
+    ack = (sport + 1, port, isn + 1, sa["seq"] + 1, "PA")
+    p.send(*ack, payload=b"xfrm")
+    rdy, _, _ = select.select([l], [], [], 1.0)
+    out["ack"] = "child" if rdy else "none"
+    xfrm_policy("delete", p.src, p.dst, port)
+    out["blocked"] = xfrm_blocked() - b0
+    p.send(*ack, payload=b"xfrm")
+    out["again"] = "none"
+    rdy, _, _ = select.select([l], [], [], 5)
+    if rdy:
+        a, _ = accept(l)
+        out["again"] = "child with %r" % a.recv(4)
+        a.close()
+    p.close()
+    l.close()
+    cookie_mode(kind, False)
+    return out
+
+
+def scenario_xfrm():
+    """IPv6's (and, on the dual-stack listener, IPv4's) xfrm policy check,
+    as TCP's: a blocked SYN gets nothing; a blocked final ACK, stateful
+    or a cookie, makes no child, and once the policy is gone the same ACK
+    does."""
+    port = 37900
+    for v6 in (True, False):
+        for cookies in (False, True):
+            got = {}
+            for kind in kinds():
+                got[kind] = xfrm_run(kind, port, v6, cookies)
+                port += 1
+            name = "%s%s" % ("IPv6" if v6 else "IPv4",
+                             ", cookies" if cookies else "")
+            log("%s: TCP %s, synq %s" % (name, got["tcp"], got["synq"]))
+            check(got["tcp"] == got["synq"], "%s: synq %s, TCP %s" %
+                  (name, got["synq"], got["tcp"]))
+            check(got["tcp"] == {"syn": "none", "ack": "none", "blocked": 2,
+                                 "again": "child with b'xfrm'"},
+                  "TCP oracle, %s: %s" % (name, got["tcp"]))
+
+
 # --- fuzz -------------------------------------------------------------------
 
 EXT_KINDS = (0, 60, 43, 44, 51, 50, 59, 135, 139, 140, 253)
@@ -1291,6 +1526,9 @@ SCENARIOS = {
     "overflow": scenario_overflow,
     "lifecycle": scenario_lifecycle,
     "md5": scenario_md5,
+    "pause": scenario_pause,
+    "stale": scenario_stale,
+    "xfrm": scenario_xfrm,
 }
 
 

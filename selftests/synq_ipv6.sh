@@ -5,12 +5,12 @@
 # TCP listener of the same family as the oracle, over veth between two
 # namespaces with IPv4 and IPv6 addresses: port conflicts, V6ONLY and
 # bindv6only, traffic (1000 sequential, 200 concurrent, 8 MiB both ways,
-# v4-mapped clients), cookies, a spoofed IPv6 SYN flood against a tiny
-# table, a raw IPv6 peer's handshake (options, traffic class, flow label,
-# duplicate SYN, RST, expiry), TCP-MD5 of both families, extension
-# headers on the final ACK, accept queue overflow, ip6 firewall chains at
-# every priority, pending IPv6 entries at close(), at netns exit and at
-# rmmod.  The scenarios are
+# v4-mapped clients), cookies (their pause, a stale one), a spoofed IPv6
+# SYN flood against a tiny table, a raw IPv6 peer's handshake (options,
+# traffic class, flow label, duplicate SYN, RST, expiry), TCP-MD5 of both
+# families, xfrm policies, extension headers on the final ACK, accept
+# queue overflow, ip6 firewall chains at every priority, pending IPv6
+# entries at close(), at netns exit and at rmmod.  The scenarios are
 # selftests/synq_ipv6.py.  Unloads and reloads synq ($SYNQ_KO) on the way.
 
 . "$(dirname "$0")/lib.sh"
@@ -32,14 +32,17 @@ static_neigh() {
 setup_pair6 || ksft_fail_all "cannot create the test namespaces (veth?)"
 static_neigh "$NS_CLI" veth0 "$CLI_IP6" "$NS_SRV" veth0 "$SRV_IP6" ||
 	ksft_fail_all "static IPv6 neighbours"
-ip netns exec "$NS_SRV" sysctl -qw net.synq.max_syn_backlog=1024 ||
-	ksft_fail_all "no net.synq sysctls in a new netns"
-ip netns exec "$NS_SRV" sysctl -qw net.synq.syncookies=0
+# The server's net.synq settings, again after a reload of synq.
+srv_sysctls() {
+	ip netns exec "$NS_SRV" sysctl -qw net.synq.max_syn_backlog=1024 &&
+	ip netns exec "$NS_SRV" sysctl -qw net.synq.syncookies=0
+}
+srv_sysctls || ksft_fail_all "no net.synq sysctls in a new netns"
 ip netns exec "$NS_SRV" sysctl -qw net.ipv4.tcp_syncookies=0
 ip netns exec "$NS_SRV" sysctl -qw net.ipv4.tcp_max_syn_backlog=1024
-# SYN-ACKs to the raw peers' and the flood's sources: the client kernel
-# has no socket for them and must not reset them; spoofed sources are
-# routed back through it.
+# SYN-ACKs to the raw peers' (IPv6 and IPv4) and the flood's sources: the
+# client kernel has no socket for them and must not reset them; spoofed
+# sources are routed back through it.
 ip netns exec "$NS_CLI" nft -f - <<-NFT || ksft_fail_all "nft"
 	table ip6 synq_ipv6 {
 		chain out {
@@ -49,6 +52,12 @@ ip netns exec "$NS_CLI" nft -f - <<-NFT || ksft_fail_all "nft"
 		chain in {
 			type filter hook input priority 0; policy accept;
 			ip6 daddr { fd00:2::/64, fd00:3::/64, fd00:5::/64 } drop
+		}
+	}
+	table ip synq_ipv6 {
+		chain out {
+			type filter hook output priority 0; policy accept;
+			meta mark != 0x5e tcp sport 40000-43999 tcp flags & rst == rst drop
 		}
 	}
 NFT
@@ -90,6 +99,25 @@ check_proc() { py proc; }
 check_firewall() { py firewall; }
 check_checks() { py checks; }
 check_md5() { py md5; }
+check_xfrm() { py xfrm; }
+check_pause() { py pause; }
+
+# The stale cookie needs synq loaded with cookie_period=1 (seconds): it
+# is reloaded so, and then as before.
+check_stale() {
+	local rc=0
+	rmmod synq || { fail "rmmod synq"; return 1; }
+	if insmod "$SYNQ_KO" cookie_period=1 && srv_sysctls; then
+		py stale || rc=1
+		rmmod synq || { fail "rmmod synq (cookie_period=1)"; rc=1; }
+	else
+		fail "insmod $SYNQ_KO cookie_period=1"
+		rc=1
+	fi
+	insmod "$SYNQ_KO" || { fail "insmod $SYNQ_KO"; return 1; }
+	srv_sysctls || { fail "net.synq settings after the reload"; rc=1; }
+	return "$rc"
+}
 check_fuzz() {
 	local n=20000
 	[ "${SYNQ_DEBUG_KERNEL:-0}" = 1 ] && n=2000
@@ -139,6 +167,7 @@ check_rmmod() {
 	rmmod synq || fail "rmmod synq failed right after the close"
 	entry6_slab_gone || fail "the synq_entry6 cache outlived rmmod" || rc=1
 	insmod "$SYNQ_KO" || fail "insmod $SYNQ_KO failed"
+	srv_sysctls || fail "net.synq settings after the reload" || rc=1
 	return "$rc"
 }
 
@@ -175,13 +204,16 @@ check_netns_exit() {
 # policy, which the stock kernels cover.
 KSFT_ONLY=("$@")
 if [ ${#KSFT_ONLY[@]} = 0 ] && [ "${SYNQ_DEBUG_KERNEL:-0}" = 1 ]; then
-	KSFT_ONLY=(traffic cookies rawpeer exthdr lifecycle fuzz netns_exit rmmod)
+	KSFT_ONLY=(traffic cookies stale rawpeer md5 exthdr lifecycle fuzz
+		netns_exit rmmod)
 	log "debug kernel: only ${KSFT_ONLY[*]}"
 fi
 run_selected "IPv6: port conflicts of IPv4, dual-stack and V6ONLY listeners as TCP's" check_ports
 run_selected "IPv6: V6ONLY and bindv6only as TCP: v4-mapped or refused" check_v6only
 run_selected "IPv6: 1000 sequential, 200 concurrent, 8 MiB both ways, v4-mapped clients" check_traffic
 run_selected "IPv6: cookies (syncookies=2), IPv6 MSS table, forged cookie ACK" check_cookies
+run_selected "IPv6: cookie pause on a spoofed flood begins, holds, ends" check_pause
+run_selected "IPv6: a stale cookie (cookie_period=1) refused, a fresh one good" check_stale
 run_selected "IPv6: spoofed SYN flood against a 32-entry table" check_flood
 run_selected "IPv6: raw peer: options, tclass, flow label, dup SYN, RST, expiry" check_rawpeer
 run_selected "IPv6: extension headers on the final ACK as TCP" check_exthdr
@@ -192,6 +224,7 @@ run_selected "IPv6: ip6 input chains at every priority drop the final ACK as for
 run_selected "IPv6: netns deleted under a listener with pending entries: all freed" check_netns_exit
 run_selected "IPv6: IPV6_MINHOPCOUNT, socket filter as TCP; reuseport refused; SOL_SYNQ" check_checks
 run_selected "IPv6: TCP_MD5SIG, IPv6 and v4-mapped keys, signed handshakes as TCP" check_md5
+run_selected "IPv6: xfrm block policies on the SYN and the final ACK as for TCP" check_xfrm
 run_selected "IPv6: hostile packets (extension headers, lengths, v4-mapped)" check_fuzz
 run_selected "IPv6: rmmod right after a close with 500 pending IPv6 entries" check_rmmod
 ksft_exit

@@ -652,6 +652,12 @@ def in_netns(name, fn):
         os.close(own)
 
 
+def read_sysctl(name):
+    """net.synq.x of the current netns, as its text."""
+    with open("/proc/sys/" + name.replace(".", "/")) as f:
+        return f.read().strip()
+
+
 def write_sysctl(name, value):
     """net.synq.x = value in the current netns."""
     with open("/proc/sys/" + name.replace(".", "/"), "w") as f:
